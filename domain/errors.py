@@ -1,0 +1,20 @@
+"""The one exception type business rules raise. The API turns it into a typed error; jobs record it."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule said no. ``code`` is stable and machine-readable; ``message`` is for people."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    """The thing does not exist for this tenant (which is also what another tenant's thing looks like)."""
+
+    def __init__(self, what: str, *, field: str | None = "id") -> None:
+        super().__init__("NOT_FOUND", f"{what} not found.", field=field)

@@ -1,0 +1,40 @@
+"""Every SMS Revisit sends is first a row here."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from domain.customers.models import Customer
+from domain.tenancy.models import Tenant
+
+
+class OutboundMessage(Model):
+    """One SMS, unique per origin (run + step, campaign + customer). States: queued → sent | failed."""
+
+    id = fields.UUIDField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "revisit.Tenant", related_name="outbound_messages", on_delete=fields.CASCADE
+    )
+    customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
+        "revisit.Customer", related_name="outbound_messages", null=True, on_delete=fields.SET_NULL
+    )
+    origin_key = fields.CharField(max_length=200)
+    purpose = fields.CharField(max_length=16, description="marketing or transactional")
+    phone = fields.CharField(max_length=20)
+    body = fields.TextField()
+    encoding = fields.CharField(max_length=8)
+    parts = fields.IntField()
+    status = fields.CharField(max_length=16, default="queued", db_default="queued")
+    provider = fields.CharField(max_length=32, default="", db_default="")
+    provider_message_id = fields.CharField(max_length=64, null=True)
+    failure_reason = fields.TextField(null=True)
+    attempts = fields.IntField(default=0, db_default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbound_messages"
+        unique_together = (("tenant", "origin_key"),)
+        indexes = (("tenant_id", "status", "created_at"), ("tenant_id", "customer_id"))

@@ -1,0 +1,142 @@
+"""The seam between Revisit and whoever delivers its SMS, plus the console provider for development.
+
+A provider takes one rendered body for one phone and either returns the provider's message id or
+raises one of two errors, and the caller's whole retry policy hangs on which:
+
+- :class:`RetryableSendError`: the problem may go away (network, timeout, provider busy). Send
+  again later with the *same* ``local_id``; providers that offer duplicate protection use it, so a
+  request that did reach the provider before the connection broke is not delivered twice.
+  :class:`ProviderOutOfCreditError` is the retryable case that needs a person: the account behind
+  the provider is out of credit, so the caller should pause sending (and tell the operator) rather
+  than retry at once.
+- :class:`PermanentSendError`: sending the same thing again will fail the same way (invalid number,
+  invalid sender line, wrong API key). Mark the message failed with ``reason``.
+
+``reason`` never contains a phone number or a credential: it is stored in
+``OutboundMessage.failure_reason`` and shown to store owners.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+from uuid import uuid4
+
+logger = logging.getLogger("revisit.sms")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider said when it took the message.
+
+    ``status`` is one of ``queued`` (accepted, waiting at the provider), ``sent`` (handed to the
+    operator) or ``delivered`` (the phone confirmed). Later changes arrive as delivery reports.
+    """
+
+    provider_message_id: str
+    status: str
+
+
+class SendError(Exception):
+    """A provider did not take the message. ``code`` is the provider's own status code, if any."""
+
+    def __init__(self, reason: str, *, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class RetryableSendError(SendError):
+    """Transient: try again later with the same ``local_id``."""
+
+
+class ProviderOutOfCreditError(RetryableSendError):
+    """The provider account has no credit left: pause sending until someone tops it up, then retry."""
+
+
+class PermanentSendError(SendError):
+    """Sending this message again will fail the same way: mark it failed."""
+
+
+class SmsProvider(Protocol):
+    """Anything that can deliver one SMS. Implementations: console, Kavenegar (more to come)."""
+
+    name: str
+
+    async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
+        """Send ``message`` to ``receptor`` (E.164). ``local_id`` is the OutboundMessage id."""
+        ...
+
+
+def mask_phone(phone: str) -> str:
+    """Hide all but the last four characters of a phone number, for logs: ``********4567``."""
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    return "*" * (len(phone) - 4) + phone[-4:]
+
+
+@dataclass(frozen=True)
+class ConsoleMessage:
+    """One message the console provider "sent", kept in memory for inspection."""
+
+    receptor: str
+    message: str
+    sender: str | None
+    local_id: str
+    provider_message_id: str
+    sent_at: datetime
+
+
+class ConsoleProvider:
+    """Delivers to the log instead of to phones: the provider ``revisit dev`` runs with.
+
+    Each message is logged on the ``revisit.sms`` logger (the phone masked) and kept in ``sent``,
+    the ``keep`` most recent first-to-last, so a developer can see what would have gone out. Like
+    Kavenegar, a repeated ``local_id`` returns the original message id and is not sent twice.
+    """
+
+    name = "console"
+
+    def __init__(self, *, keep: int = 100) -> None:
+        if keep < 1:
+            raise ValueError("keep must be at least 1")
+        self.keep = keep
+        self.sent: list[ConsoleMessage] = []
+        self._by_local_id: OrderedDict[str, ConsoleMessage] = OrderedDict()
+
+    async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
+        """Log the message and remember it; the same ``local_id`` twice is one message."""
+        if not receptor.strip():
+            raise PermanentSendError("The receptor is empty.")
+        if not message:
+            raise PermanentSendError("The message is empty.")
+        previous = self._by_local_id.get(local_id)
+        if previous is not None:
+            logger.info("SMS %s already sent as %s; not sent again", local_id, previous.provider_message_id)
+            return SendResult(previous.provider_message_id, "delivered")
+
+        sent = ConsoleMessage(
+            receptor=receptor,
+            message=message,
+            sender=sender,
+            local_id=local_id,
+            provider_message_id=f"console-{uuid4().hex}",
+            sent_at=datetime.now(UTC),
+        )
+        self.sent.append(sent)
+        self._by_local_id[local_id] = sent
+        del self.sent[: -self.keep]
+        while len(self._by_local_id) > self.keep:
+            self._by_local_id.popitem(last=False)
+        logger.info(
+            "SMS to %s from %s (local id %s, id %s):\n%s",
+            mask_phone(receptor),
+            sender or "default line",
+            local_id,
+            sent.provider_message_id,
+            message,
+        )
+        return SendResult(sent.provider_message_id, "delivered")

@@ -1,0 +1,183 @@
+"""Tenants, users, memberships and store keys. Callers own the transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo, available_timezones
+
+from tortoise.expressions import Q
+
+from domain.errors import DomainError, NotFound
+from domain.tenancy import security
+from domain.tenancy.models import Membership, StoreKey, Tenant, User
+
+SUPPORTED_CURRENCIES = {"IRR", "IRT", "USD", "EUR", "GBP", "AED", "TRY"}
+TENANT_ROLES = {"owner", "marketer", "analyst"}
+PLATFORM_ROLES = {"platform_admin", "platform_finance"}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class TenantIn:
+    name: str
+    currency: str = "IRR"
+    timezone: str = "Asia/Tehran"
+    locale: str = "fa"
+    platform: str = "woocommerce"
+
+
+def validate_tenant(tenant_in: TenantIn) -> None:
+    if not tenant_in.name.strip():
+        raise DomainError("INVALID", "A store needs a name.", field="storeName")
+    if tenant_in.currency not in SUPPORTED_CURRENCIES:
+        raise DomainError("INVALID", f"Unsupported currency {tenant_in.currency}.", field="currency")
+    if tenant_in.timezone not in available_timezones():
+        raise DomainError("INVALID", f"Unknown time zone {tenant_in.timezone}.", field="timezone")
+    if tenant_in.locale not in {"fa", "en", "ar"}:
+        raise DomainError("INVALID", "Locale must be fa, en or ar.", field="locale")
+
+
+def normalise_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    if not EMAIL.match(cleaned):
+        raise DomainError("INVALID", "That is not an e-mail address.", field="email")
+    return cleaned
+
+
+async def create_user(*, email: str, password: str, full_name: str = "") -> User:
+    cleaned = normalise_email(email)
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(
+            "WEAK_PASSWORD", f"A password needs at least {MIN_PASSWORD} characters.", field="password"
+        )
+    if await User.filter(email=cleaned).exists():
+        raise DomainError("EMAIL_TAKEN", "An account with this e-mail already exists.", field="email")
+    return await User.create(
+        email=cleaned, password_hash=security.hash_password(password), full_name=full_name
+    )
+
+
+async def create_tenant(*, tenant_in: TenantIn) -> Tenant:
+    validate_tenant(tenant_in)
+    calendar = "jalali" if tenant_in.locale == "fa" else "gregorian"
+    return await Tenant.create(
+        name=tenant_in.name.strip(),
+        currency=tenant_in.currency,
+        timezone=tenant_in.timezone,
+        locale=tenant_in.locale,
+        calendar=calendar,
+        platform=tenant_in.platform,
+    )
+
+
+async def register_owner(
+    *, email: str, password: str, full_name: str, tenant_in: TenantIn
+) -> tuple[User, Tenant]:
+    """A new user and their store, with the user as its owner."""
+    validate_tenant(tenant_in)
+    user = await create_user(email=email, password=password, full_name=full_name)
+    tenant = await create_tenant(tenant_in=tenant_in)
+    await Membership.create(user=user, tenant=tenant, role="owner")
+    return user, tenant
+
+
+async def grant_role(*, user_id: UUID, tenant_id: UUID | None, role: str) -> Membership:
+    """Give a user a role in a tenant (or platform-wide for platform roles). Granting twice is a no-op."""
+    allowed = PLATFORM_ROLES if tenant_id is None else TENANT_ROLES
+    if role not in allowed:
+        raise DomainError("INVALID_ROLE", f"{role} is not a role here.", field="role")
+    membership, _ = await Membership.get_or_create(user_id=user_id, tenant_id=tenant_id, role=role)
+    return membership
+
+
+async def authenticate(*, email: str, password: str) -> User:
+    """The user with these credentials. The same error whatever was wrong, so accounts can't be probed."""
+    user = await User.get_or_none(email=email.strip().lower())
+    if user is None or not user.is_active or not security.verify_password(user.password_hash, password):
+        raise DomainError("INVALID_CREDENTIALS", "Wrong e-mail or password.")
+    user.last_login_at = datetime.now(UTC)
+    await user.save(update_fields=["last_login_at"])
+    return user
+
+
+async def roles_of_user(*, user_id: UUID) -> dict[str, frozenset[str]]:
+    """Every role the user holds, keyed by tenant id (``"*"`` for platform-wide)."""
+    roles: dict[str, set[str]] = {}
+    async for membership in Membership.filter(user_id=user_id, user__is_active=True):
+        key = str(membership.tenant_id) if membership.tenant_id else "*"  # type: ignore[attr-defined]
+        roles.setdefault(key, set()).add(membership.role)
+    return {key: frozenset(value) for key, value in roles.items()}
+
+
+async def get_tenant(*, tenant_id: UUID) -> Tenant:
+    tenant = await Tenant.get_or_none(id=tenant_id)
+    if tenant is None:
+        raise NotFound("Store")
+    return tenant
+
+
+# --- store keys -----------------------------------------------------------------------------------
+
+
+async def create_store_key(*, tenant_id: UUID, name: str) -> tuple[StoreKey, str]:
+    """A new key and its one-time token (the only time the secret is ever seen)."""
+    if not name.strip():
+        raise DomainError("INVALID", "A key needs a name.", field="name")
+    made = security.new_store_key_secret()
+    key = await StoreKey.create(
+        tenant_id=tenant_id,
+        name=name.strip(),
+        public_id=made.public_id,
+        secret_hash=made.secret_hash,
+        scopes=["events:write", "credit:read", "coupons:read"],
+    )
+    return key, made.token
+
+
+async def get_store_key(*, tenant_id: UUID, key_id: UUID) -> StoreKey:
+    key = await StoreKey.get_or_none(id=key_id, tenant_id=tenant_id)
+    if key is None:
+        raise NotFound("Store key")
+    return key
+
+
+async def rotate_store_key(*, tenant_id: UUID, key_id: UUID) -> tuple[StoreKey, str]:
+    """Revoke a key and issue its replacement under the same name."""
+    old = await get_store_key(tenant_id=tenant_id, key_id=key_id)
+    if old.revoked_at is not None:
+        raise DomainError("REVOKED", "This key is already revoked.", field="id")
+    old.revoked_at = datetime.now(UTC)
+    await old.save(update_fields=["revoked_at"])
+    return await create_store_key(tenant_id=tenant_id, name=old.name)
+
+
+async def revoke_store_key(*, tenant_id: UUID, key_id: UUID) -> StoreKey:
+    """Revoke a key. Revoking a revoked key changes nothing."""
+    key = await get_store_key(tenant_id=tenant_id, key_id=key_id)
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        await key.save(update_fields=["revoked_at"])
+    return key
+
+
+async def authenticate_store_key(*, token: str) -> StoreKey | None:
+    """The live key this token belongs to, or None. Records when the key was last used."""
+    parts = security.split_store_key(token)
+    if parts is None:
+        return None
+    public_id, secret = parts
+    key = await StoreKey.get_or_none(Q(public_id=public_id) & Q(revoked_at__isnull=True))
+    if key is None or not security.secret_matches(secret, key.secret_hash):
+        return None
+    now = datetime.now(UTC)
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        await StoreKey.filter(id=key.id).update(last_used_at=now)
+    return key
+
+
+def tenant_zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.timezone)

@@ -1,0 +1,61 @@
+"""The one GraphQL schema: every context's Query and Mutation merged, a Federation v2 subgraph."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from domain.errors import DomainError
+from graph.tenancy import schema as tenancy
+
+logger = logging.getLogger("revisit.graphql")
+
+Query = merge_types("Query", (tenancy.Query,))
+Mutation = merge_types("Mutation", (tenancy.Mutation,))
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Domain errors and GraphQL's own (validation, permissions) reach the client; anything else is masked."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError | GraphQLError)
+
+
+class RevisitMaskErrors(MaskErrors):
+    """Masks unexpected errors for clients, after logging them in full."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._log_and_mask, error_message="Internal error.")
+
+    @staticmethod
+    def _log_and_mask(error: GraphQLError) -> bool:
+        if _is_unexpected(error):
+            logger.error("unexpected error in %s", error.path, exc_info=error.original_error)
+            return True
+        if isinstance(error.original_error, DomainError) and error.extensions is not None:
+            error.extensions.setdefault("code", error.original_error.code)
+        return False
+
+
+class RevisitSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client errors are the client's business; unexpected ones were logged when they were masked."""
+
+
+def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 4000) -> strawberry.Schema:
+    """The schema with its protective limits."""
+    return RevisitSchema(
+        query=Query,
+        mutation=Mutation,
+        federation_version="2.11",
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            RevisitMaskErrors,
+        ],
+    )

@@ -1,0 +1,78 @@
+"""Sign up and sign in."""
+
+from __future__ import annotations
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+from domain.tenancy import service as tenancy
+from domain.tenancy.security import issue_access_token
+from graph.core.context import Info
+from graph.core.errors import errors_as_data
+from graph.tenancy.types import AccountError, AccountErrorCode, Tenant
+
+
+@strawberry.input(description="A new store owner and their store.")
+class RegisterInput:
+    email: str
+    password: str = strawberry.field(description="At least 10 characters.")
+    full_name: str = ""
+    store_name: str
+    currency: str = "IRR"
+    timezone: str = "Asia/Tehran"
+    locale: str = "fa"
+
+
+@strawberry.type
+class RegisterPayload:
+    access_token: str | None = None
+    tenant: Tenant | None = None
+    errors: list[AccountError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LoginPayload:
+    access_token: str | None = None
+    expires_in: int | None = strawberry.field(default=None, description="Seconds until the token expires.")
+    errors: list[AccountError] = strawberry.field(default_factory=list)
+
+
+def _token(info: Info, user_id: object) -> str:
+    settings = info.context.settings
+    return issue_access_token(
+        user_id,  # type: ignore[arg-type]
+        secret=settings.resolved_secret_key(),
+        minutes=settings.access_token_minutes,
+    )
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(
+        description="Create an account and its store; the new user owns the store.",
+        extensions=errors_as_data(RegisterPayload, AccountError, AccountErrorCode),
+    )
+    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        async with in_transaction():
+            user, tenant = await tenancy.register_owner(
+                email=input.email,
+                password=input.password,
+                full_name=input.full_name,
+                tenant_in=tenancy.TenantIn(
+                    name=input.store_name,
+                    currency=input.currency,
+                    timezone=input.timezone,
+                    locale=input.locale,
+                ),
+            )
+        return RegisterPayload(access_token=_token(info, user.id), tenant=Tenant.from_model(tenant))
+
+    @strawberry.mutation(
+        description="Exchange e-mail and password for a short-lived access token (Bearer).",
+        extensions=errors_as_data(LoginPayload, AccountError, AccountErrorCode),
+    )
+    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+        user = await tenancy.authenticate(email=email, password=password)
+        return LoginPayload(
+            access_token=_token(info, user.id), expires_in=info.context.settings.access_token_minutes * 60
+        )

@@ -1,0 +1,37 @@
+"""The GraphQL endpoint (HTTP and graphql-transport-ws, GraphiQL in browsers) and its context builder."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.requests import HTTPConnection
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from graph.core.context import TENANT_HEADER, Context, default_tenant, principal_from_authorization
+
+
+async def build_context(connection: HTTPConnection) -> Context:
+    """Authenticate the caller from the Authorization header and pick the tenant the request works in."""
+    settings = connection.app.state.settings
+    principal = await principal_from_authorization(
+        connection.headers.get("authorization"), secret=settings.resolved_secret_key()
+    )
+    return Context(
+        principal=principal,
+        tenant_id=default_tenant(principal, connection.headers.get(TENANT_HEADER)),
+        queue=getattr(connection.app.state, "queue", None),
+        request_id=connection.scope.get("state", {}).get("request_id") or uuid.uuid4().hex,
+        settings=settings,
+    )
+
+
+class RevisitGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: Any) -> None:
+        super().__init__(
+            schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]
+        )
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return await build_context(request)
