@@ -11,12 +11,20 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.tools import merge_types
 
 from domain.errors import DomainError
+from graph.automation import schema as automation
+from graph.customers import schema as customers
+from graph.events import schema as events
+from graph.incentives import schema as incentives
+from graph.messaging import schema as messaging
 from graph.tenancy import schema as tenancy
 
 logger = logging.getLogger("revisit.graphql")
 
-Query = merge_types("Query", (tenancy.Query,))
-Mutation = merge_types("Mutation", (tenancy.Mutation,))
+Query = merge_types(
+    "Query",
+    (tenancy.Query, customers.Query, events.Query, automation.Query, incentives.Query, messaging.Query),
+)
+Mutation = merge_types("Mutation", (tenancy.Mutation, events.Mutation, automation.Mutation))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

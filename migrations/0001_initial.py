@@ -244,6 +244,21 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Refund',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('tenant', fields.ForeignKeyField('revisit.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='refunds', on_delete=OnDelete.CASCADE)),
+                ('order', fields.ForeignKeyField('revisit.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='refunds', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=64)),
+                ('amount', fields.BigIntField()),
+                ('reason', fields.CharField(default='', db_default='', max_length=255)),
+                ('refunded_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'refunds', 'app': 'revisit', 'unique_together': (('tenant', 'external_id'),), 'pk_attr': 'id', 'table_description': 'Money the store gave back on an order, one row per store refund.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='StoreKey',
             fields=[
                 ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),

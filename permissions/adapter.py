@@ -29,8 +29,7 @@ class TortoiseAdapter(AsyncAdapter):
             persist.load_policy_line(", ".join([rule.ptype, *values]), model)
 
     async def add_policy(self, sec: str, ptype: str, rule: list[str]) -> None:
-        values = (list(rule) + [""] * 6)[:6]
-        await AccessRule.create(ptype=ptype, **{f"v{i}": value for i, value in enumerate(values)})
+        await _rule(ptype, rule).save()
 
     async def remove_policy(self, sec: str, ptype: str, rule: list[str]) -> None:
         filters = {f"v{i}": value for i, value in enumerate(rule)}
@@ -44,8 +43,7 @@ class TortoiseAdapter(AsyncAdapter):
             for ptype, assertion in model.model.get(sec, {}).items():
                 for rule in assertion.policy:
                     if (ptype, *rule) not in shipped:
-                        values = (list(rule) + [""] * 6)[:6]
-                        rows.append(AccessRule(ptype=ptype, **{f"v{i}": v for i, v in enumerate(values)}))
+                        rows.append(_rule(ptype, rule))
         await AccessRule.all().delete()
         await AccessRule.bulk_create(rows)
         return True
@@ -59,3 +57,10 @@ class TortoiseAdapter(AsyncAdapter):
     ) -> None:
         filters = {f"v{field_index + i}": value for i, value in enumerate(field_values) if value}
         await AccessRule.filter(ptype=ptype, **filters).delete()
+
+
+def _rule(ptype: str, values: list[str]) -> AccessRule:
+    padded = (list(values) + [""] * 6)[:6]
+    return AccessRule(
+        ptype=ptype, v0=padded[0], v1=padded[1], v2=padded[2], v3=padded[3], v4=padded[4], v5=padded[5]
+    )

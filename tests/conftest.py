@@ -30,11 +30,19 @@ def _urls() -> ServiceUrls:
     database_url = os.environ.get("REVISIT_TEST_DATABASE_URL")
     redis_url = os.environ.get("REVISIT_TEST_REDIS_URL")
     return ServiceUrls(
-        database_url=database_url or embedded.postgres_url(TEST_DATA_DIR, database="revisit_test"),
+        database_url=database_url or _fresh_embedded_database(),
         redis_url=redis_url or embedded.redis_url(TEST_DATA_DIR),
         embedded_database=database_url is None,
         embedded_redis=redis_url is None,
     )
+
+
+def _fresh_embedded_database() -> str:
+    """The embedded server's test database, recreated so every session starts from the migrations."""
+    embedded.postgres_url(TEST_DATA_DIR, database="postgres")
+    server = embedded.postgres_server(TEST_DATA_DIR)
+    server.psql('DROP DATABASE IF EXISTS "revisit_test" WITH (FORCE);')
+    return embedded.postgres_url(TEST_DATA_DIR, database="revisit_test")
 
 
 @pytest.fixture(scope="session")

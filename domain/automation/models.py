@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -20,7 +22,7 @@ class Automation(Model):
     name = fields.CharField(max_length=200)
     status = fields.CharField(max_length=16, default="draft", db_default="draft")
     trigger = fields.CharField(max_length=64)
-    definition = fields.JSONField()
+    definition: dict[str, Any] = fields.JSONField()
     version = fields.IntField(default=1, db_default=1)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -52,7 +54,7 @@ class AutomationRun(Model):
     state = fields.CharField(max_length=16, default="pending", db_default="pending")
     current_step = fields.IntField(default=0, db_default=0)
     due_at = fields.DatetimeField()
-    context = fields.JSONField(default=dict)
+    context: dict[str, Any] = fields.JSONField(default=dict)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

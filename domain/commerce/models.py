@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -30,8 +32,8 @@ class Order(Model):
     tax_total = fields.BigIntField(default=0, db_default=0)
     refunded_total = fields.BigIntField(default=0, db_default=0)
     credit_used = fields.BigIntField(default=0, db_default=0)
-    coupon_codes = fields.JSONField(default=list)
-    billing = fields.JSONField(default=dict)
+    coupon_codes: list[str] = fields.JSONField(default=list)
+    billing: dict[str, Any] = fields.JSONField(default=dict)
     placed_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
     source_updated_at = fields.DatetimeField(description="occurred_at of the newest event applied")
@@ -59,7 +61,7 @@ class OrderItem(Model):
     sku = fields.CharField(max_length=100, default="", db_default="")
     quantity = fields.IntField(default=1, db_default=1)
     total = fields.BigIntField(default=0, db_default=0)
-    category_ids = fields.JSONField(default=list)
+    category_ids: list[str] = fields.JSONField(default=list)
 
     class Meta:
         table = "order_items"
@@ -84,4 +86,25 @@ class Payment(Model):
 
     class Meta:
         table = "payments"
+        unique_together = (("tenant", "external_id"),)
+
+
+class Refund(Model):
+    """Money the store gave back on an order, one row per store refund."""
+
+    id = fields.UUIDField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "revisit.Tenant", related_name="refunds", on_delete=fields.CASCADE
+    )
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "revisit.Order", related_name="refunds", on_delete=fields.CASCADE
+    )
+    external_id = fields.CharField(max_length=64)
+    amount = fields.BigIntField()
+    reason = fields.CharField(max_length=255, default="", db_default="")
+    refunded_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "refunds"
         unique_together = (("tenant", "external_id"),)

@@ -25,7 +25,7 @@ class Customer(Model):
     marketing_consent = fields.BooleanField(default=True, db_default=True)
     consent_source = fields.CharField(max_length=32, default="store", db_default="store")
     consent_changed_at = fields.DatetimeField(null=True)
-    tags = fields.JSONField(default=list)
+    tags: list[str] = fields.JSONField(default=list)
 
     orders_count = fields.IntField(default=0, db_default=0)
     total_spent = fields.BigIntField(default=0, db_default=0, description="minor units of the store currency")

@@ -12,8 +12,8 @@ import phonenumbers
 from domain.errors import DomainError
 
 _EASTERN_DIGITS = str.maketrans(
-    "۰۱۲۳۴۵۶۷۸۹" "٠١٢٣٤٥٦٧٨٩",  # Persian (U+06F0..), then Arabic-Indic (U+0660..)
-    "0123456789" "0123456789",
+    "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩",  # Persian (U+06F0..), then Arabic-Indic (U+0660..)
+    "01234567890123456789",
 )
 # Invisible marks that right-to-left keyboards and copy-paste leave around numbers.
 _INVISIBLE = dict.fromkeys(

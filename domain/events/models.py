@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -19,7 +21,7 @@ class IngestedEvent(Model):
     event_id = fields.CharField(max_length=128)
     type = fields.CharField(max_length=64)
     occurred_at = fields.DatetimeField()
-    payload = fields.JSONField()
+    payload: dict[str, Any] = fields.JSONField()
     status = fields.CharField(max_length=16, default="pending", db_default="pending")
     error = fields.TextField(null=True)
     attempts = fields.IntField(default=0, db_default=0)

@@ -67,7 +67,7 @@ class StoreKey(Model):
     name = fields.CharField(max_length=100)
     public_id = fields.CharField(max_length=32, unique=True)
     secret_hash = fields.CharField(max_length=128)
-    scopes = fields.JSONField(default=list)
+    scopes: list[str] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)

@@ -68,9 +68,9 @@ async def paginate(
         raise DomainError("INVALID_PAGE_SIZE", f"first must be between 1 and {cap}.", field="first")
     if after:
         moment, key = _decode(after)
-        queryset = queryset.filter(
-            Q(**{f"{time_field}__lt": moment}) | (Q(**{time_field: moment}) & Q(id__lt=key))
-        )
+        before: dict[str, Any] = {f"{time_field}__lt": moment}
+        same: dict[str, Any] = {time_field: moment}
+        queryset = queryset.filter(Q(**before) | (Q(**same) & Q(id__lt=key)))
     rows = await queryset.order_by(f"-{time_field}", "-id").limit(size + 1)
     page = rows[:size]
     edges = [Edge(cursor=_encode(getattr(row, time_field), row.id), node=to_node(row)) for row in page]

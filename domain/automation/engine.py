@@ -1,0 +1,251 @@
+"""Running automations: enrol customers when domain events arrive, then carry out each run's steps.
+
+:func:`handle` runs inside the transaction that produced the event (ingestion's). It only writes
+rows: one AutomationRun per automation and enrolment key, holding a copy of the definition. The
+caller enqueues the returned runs once its transaction has committed.
+
+:func:`advance` runs from a job and may run any number of times for the same run. It locks the run,
+then executes the steps from ``current_step`` on, each in its own savepoint together with the
+step's effect and the ``current_step`` bump, so a step is either done (and never repeated) or not
+done at all. Every effect is also idempotent on its own key ``run:<run id>:step:<index>`` (the credit
+entry, the outbound message), which keeps a step safe even if the run row were ever rewound.
+
+Sending is not done here: a ``send_sms`` step only queues an OutboundMessage. The job delivers the
+ids :func:`advance` returns, so a provider outage never holds up a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from domain.automation.definition import AutomationDefinition, GrantCashbackStep, SendSmsStep
+from domain.automation.models import Automation, AutomationRun
+from domain.automation.service import ACTIVE
+from domain.commerce.models import Order
+from domain.customers.models import Customer
+from domain.errors import DomainError, NotFound
+from domain.events.domain_events import DomainEvent, OrderCompleted, OrderReversed
+from domain.incentives import service as incentives
+from domain.messaging import service as messaging
+from domain.messaging.formatting import format_money, render_template
+from domain.tenancy.models import Tenant
+
+PENDING: Final = "pending"
+WAITING: Final = "waiting"
+COMPLETED: Final = "completed"
+FAILED: Final = "failed"
+EXITED: Final = "exited"
+OPEN_STATES: Final = (PENDING, WAITING)
+"""Runs with steps still to do at ``due_at``. Completed, failed and exited runs are final."""
+
+
+@dataclass(frozen=True)
+class AdvanceResult:
+    """The run after :func:`advance`, and the outbound messages it queued that now need delivering."""
+
+    run: AutomationRun
+    message_ids: tuple[UUID, ...] = ()
+
+
+async def handle(event: DomainEvent, *, now: datetime | None = None) -> list[AutomationRun]:
+    """React to a domain event inside the caller's transaction; return the runs it enrolled.
+
+    ``now`` (default: the current time) is when new runs are due and reversals take effect.
+
+    ``OrderCompleted`` enrols the order's customer in each of the tenant's active automations
+    triggered by it whose conditions the order meets, once per automation and order (a repeated
+    event enrols nobody again). Guest orders (no customer) enrol nobody. ``OrderReversed`` exits the
+    order's open runs and reverses the cashback granted for the order.
+    """
+    moment = now or datetime.now(UTC)
+    if isinstance(event, OrderCompleted):
+        return await _enrol(event, now=moment)
+    if isinstance(event, OrderReversed):
+        await _exit_and_reverse(event, now=moment)
+    return []
+
+
+async def advance(*, run_id: UUID, now: datetime) -> AdvanceResult:
+    """Carry out the run's remaining steps that are due at ``now``; safe to call again at any time.
+
+    Opens its own transaction (a savepoint when the caller has one) and holds the run's row lock
+    throughout. A run that is final or not yet due is returned unchanged. A step that raises
+    ``DomainError`` marks the run ``failed`` with the error in ``last_error``; earlier steps' effects
+    stay. Notes on skipped work (no phone, zero cashback) go to ``run.context["notes"]``.
+    """
+    queued: list[UUID] = []
+    async with in_transaction():
+        run = await AutomationRun.select_for_update().get_or_none(id=run_id)
+        if run is None:
+            raise NotFound("Automation run")
+        if run.state not in OPEN_STATES or run.due_at > now:
+            return AdvanceResult(run)
+        steps = AutomationDefinition.model_validate(run.context["definition"]).steps
+        subject = await _Subject.load(run)
+        while run.current_step < len(steps):
+            index = run.current_step
+            try:
+                async with in_transaction():
+                    outcome = await _execute(steps[index], index=index, run=run, subject=subject, now=now)
+                    _apply(run, outcome)
+                    await run.save()
+            except DomainError as exc:
+                run.state, run.finished_at = FAILED, now
+                run.last_error = f"Step {index + 1}: {exc.message} ({exc.code})"
+                await run.save()
+                return AdvanceResult(run, tuple(queued))
+            if outcome.message_id is not None:
+                queued.append(outcome.message_id)
+        run.state, run.finished_at = COMPLETED, now
+        await run.save()
+    return AdvanceResult(run, tuple(queued))
+
+
+async def _enrol(event: OrderCompleted, *, now: datetime) -> list[AutomationRun]:
+    if event.customer_id is None:
+        return []
+    order = await Order.get_or_none(id=event.order_id, tenant_id=event.tenant_id)
+    if order is None or not await Customer.filter(id=event.customer_id, tenant_id=event.tenant_id).exists():
+        return []
+    automations = await Automation.filter(
+        tenant_id=event.tenant_id, status=ACTIVE, trigger=event.name
+    ).order_by("created_at", "id")
+    enrolled: list[AutomationRun] = []
+    for automation in automations:
+        definition = AutomationDefinition.model_validate(automation.definition)
+        if not definition.matches(total=order.total):
+            continue
+        run, created = await AutomationRun.get_or_create(
+            automation_id=automation.id,
+            enrolment_key=f"order:{order.id}",
+            defaults={
+                "tenant_id": event.tenant_id,
+                "automation_version": automation.version,
+                "customer_id": event.customer_id,
+                "order_id": order.id,
+                "state": PENDING,
+                "current_step": 0,
+                "due_at": now,
+                "context": {"definition": definition.to_json(), "cashback": 0, "notes": [], "messages": []},
+            },
+        )
+        if created:
+            enrolled.append(run)
+    return enrolled
+
+
+async def _exit_and_reverse(event: OrderReversed, *, now: datetime) -> None:
+    # Lock the open runs first: a run being advanced right now finishes (and its grant commits)
+    # before this continues, so the reversal below sees that grant; a run not yet advanced exits.
+    runs = await AutomationRun.select_for_update().filter(
+        tenant_id=event.tenant_id, order_id=event.order_id, state__in=OPEN_STATES
+    )
+    for run in runs:
+        run.state, run.finished_at = EXITED, now
+        run.context = {**run.context, "notes": [*run.context.get("notes", []), f"Order {event.reason}."]}
+        await run.save()
+    await incentives.reverse_order_grants(
+        tenant_id=event.tenant_id, order_id=event.order_id, reason=f"order {event.reason}", now=now
+    )
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """What the steps of one run act on."""
+
+    tenant: Tenant
+    customer: Customer
+    order: Order | None
+
+    @classmethod
+    async def load(cls, run: AutomationRun) -> _Subject:
+        order_id: UUID | None = run.order_id  # type: ignore[attr-defined]
+        return cls(
+            tenant=await Tenant.get(id=run.tenant_id),  # type: ignore[attr-defined]
+            customer=await Customer.get(id=run.customer_id, tenant_id=run.tenant_id),  # type: ignore[attr-defined]
+            order=await Order.get_or_none(id=order_id) if order_id else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What a step did, to record on the run."""
+
+    cashback: int = 0
+    message_id: UUID | None = None
+    note: str | None = None
+
+
+async def _execute(
+    step: GrantCashbackStep | SendSmsStep, *, index: int, run: AutomationRun, subject: _Subject, now: datetime
+) -> _Outcome:
+    key = f"run:{run.id}:step:{index}"
+    if isinstance(step, GrantCashbackStep):
+        return await _grant_cashback(step, key=key, subject=subject, now=now)
+    return await _send_sms(
+        step, key=key, cashback=int(run.context.get("cashback", 0)), subject=subject, now=now
+    )
+
+
+async def _grant_cashback(step: GrantCashbackStep, *, key: str, subject: _Subject, now: datetime) -> _Outcome:
+    order = subject.order
+    if order is None:
+        raise DomainError("ORDER_MISSING", "The order this run was enrolled for no longer exists.")
+    amount = step.cashback(total=order.total, shipping_total=order.shipping_total)
+    if amount == 0:
+        return _Outcome(note="Cashback came to zero; nothing granted.")
+    available_at = now + timedelta(days=step.available_after_days)
+    expires_at = available_at + timedelta(days=step.expires_after_days) if step.expires_after_days else None
+    entry = await incentives.grant(
+        tenant_id=subject.tenant.id,
+        customer_id=subject.customer.id,
+        amount=amount,
+        kind=incentives.CASHBACK,
+        idempotency_key=key,
+        available_at=available_at,
+        expires_at=expires_at,
+        order_id=order.id,
+        note=f"Cashback for order {order.number or order.external_id}",
+        now=now,
+    )
+    return _Outcome(cashback=entry.amount)
+
+
+async def _send_sms(
+    step: SendSmsStep, *, key: str, cashback: int, subject: _Subject, now: datetime
+) -> _Outcome:
+    tenant, customer = subject.tenant, subject.customer
+    if not customer.phone:
+        return _Outcome(note="The customer has no phone; SMS skipped.")
+    balance = await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
+    body = render_template(
+        step.template,
+        {
+            "first_name": customer.first_name,
+            "credit": format_money(cashback, tenant.currency, tenant.locale),
+            "balance": format_money(balance.total, tenant.currency, tenant.locale),
+            "store": tenant.name,
+        },
+    )
+    message = await messaging.queue_sms(
+        tenant=tenant, customer=customer, origin_key=key, purpose=step.purpose, body=body
+    )
+    if message.status == messaging.QUEUED:
+        return _Outcome(message_id=message.id)
+    return _Outcome(note=f"SMS not sent: {message.failure_reason or message.status}.")
+
+
+def _apply(run: AutomationRun, outcome: _Outcome) -> None:
+    context: dict[str, Any] = dict(run.context)
+    context["cashback"] = int(context.get("cashback", 0)) + outcome.cashback
+    if outcome.message_id is not None:
+        context["messages"] = [*context.get("messages", []), str(outcome.message_id)]
+    if outcome.note is not None:
+        context["notes"] = [*context.get("notes", []), f"Step {run.current_step + 1}: {outcome.note}"]
+    run.context = context
+    run.current_step += 1

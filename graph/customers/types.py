@@ -1,0 +1,116 @@
+"""GraphQL types of customers and their orders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from domain.commerce import models as commerce
+from domain.customers import models
+
+
+@strawberry.federation.type(keys=["id"], description="A customer of the store.")
+class Customer:
+    id: strawberry.ID
+    external_id: str | None = strawberry.field(
+        description="The store's id for the customer; null for guests."
+    )
+    phone: str | None = strawberry.field(description="E.164, e.g. +989121234567.")
+    email: str | None
+    first_name: str
+    last_name: str
+    city: str
+    birthday: date | None
+    marketing_consent: bool
+    orders_count: int
+    total_spent: int = strawberry.field(description="Minor units of the store currency, refunds deducted.")
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, customer: models.Customer) -> Customer:
+        return cls(
+            id=strawberry.ID(str(customer.id)),
+            external_id=customer.external_id,
+            phone=customer.phone,
+            email=customer.email,
+            first_name=customer.first_name,
+            last_name=customer.last_name,
+            city=customer.city,
+            birthday=customer.birthday,
+            marketing_consent=customer.marketing_consent,
+            orders_count=customer.orders_count,
+            total_spent=customer.total_spent,
+            first_order_at=customer.first_order_at,
+            last_order_at=customer.last_order_at,
+            created_at=customer.created_at,
+        )
+
+
+@strawberry.type(description="One line of an order.")
+class OrderItem:
+    product_id: str
+    name: str
+    sku: str
+    quantity: int
+    total: int
+    category_ids: list[str]
+
+
+@strawberry.type(description="An order as the store last described it. Amounts in minor units of currency.")
+class Order:
+    id: strawberry.ID
+    external_id: str
+    number: str
+    status: str
+    currency: str
+    total: int
+    subtotal: int
+    discount_total: int
+    shipping_total: int
+    refunded_total: int
+    credit_used: int
+    coupon_codes: list[str]
+    customer_id: strawberry.ID | None
+    placed_at: datetime
+    completed_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, order: commerce.Order) -> Order:
+        customer_id = order.customer_id  # type: ignore[attr-defined]
+        return cls(
+            id=strawberry.ID(str(order.id)),
+            external_id=order.external_id,
+            number=order.number,
+            status=order.status,
+            currency=order.currency,
+            total=order.total,
+            subtotal=order.subtotal,
+            discount_total=order.discount_total,
+            shipping_total=order.shipping_total,
+            refunded_total=order.refunded_total,
+            credit_used=order.credit_used,
+            coupon_codes=list(order.coupon_codes),
+            customer_id=strawberry.ID(str(customer_id)) if customer_id else None,
+            placed_at=order.placed_at,
+            completed_at=order.completed_at,
+            created_at=order.created_at,
+        )
+
+    @strawberry.field(description="The order's lines.")
+    async def items(self) -> list[OrderItem]:
+        rows = await commerce.OrderItem.filter(order_id=self.id).order_by("id")
+        return [
+            OrderItem(
+                product_id=row.product_id,
+                name=row.name,
+                sku=row.sku,
+                quantity=row.quantity,
+                total=row.total,
+                category_ids=list(row.category_ids),
+            )
+            for row in rows
+        ]

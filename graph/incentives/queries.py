@@ -1,0 +1,58 @@
+"""Incentives queries: a customer's credit balances and ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+
+from domain.incentives import service as incentives
+from domain.tenancy import service as tenancy
+from graph.core.context import Info
+from graph.core.ids import optional_uuid, to_uuid
+from graph.core.pagination import Connection, paginate
+from graph.core.permissions import Can
+from graph.incentives.types import CreditAccount, CreditEntry
+
+READ = [Can("credit", "read")]
+
+
+@strawberry.type
+class IncentivesQuery:
+    @strawberry.field(description="A customer's credit balances as of now.", permission_classes=READ)
+    async def credit_account(
+        self, info: Info, customer_id: strawberry.ID, tenant_id: strawberry.ID | None = None
+    ) -> CreditAccount:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        customer = await incentives.get_customer(
+            tenant_id=scope, customer_id=to_uuid(customer_id, what="Customer", field="customerId")
+        )
+        balances = await incentives.balances(tenant_id=scope, customer_id=customer.id, now=datetime.now(UTC))
+        tenant = await tenancy.get_tenant(tenant_id=scope)
+        return CreditAccount(
+            customer_id=customer_id,
+            available=balances.available,
+            pending=balances.pending,
+            currency=tenant.currency,
+        )
+
+    @strawberry.field(description="A customer's credit ledger, newest first.", permission_classes=READ)
+    async def credit_ledger(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        tenant_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CreditEntry]:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        customer = await incentives.get_customer(
+            tenant_id=scope, customer_id=to_uuid(customer_id, what="Customer", field="customerId")
+        )
+        return await paginate(
+            incentives.ledger(tenant_id=scope, customer_id=customer.id),
+            first=first,
+            after=after,
+            cap=info.context.settings.page_size_cap,
+            to_node=CreditEntry.from_model,
+        )

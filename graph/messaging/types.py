@@ -1,0 +1,56 @@
+"""GraphQL types of the messaging context: the SMS Revisit queued and sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from domain.messaging import models
+
+
+@strawberry.enum(description="QUEUED waits for the provider; SUPPRESSED was never sent (e.g. opted out).")
+class MessageStatus(Enum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+@strawberry.type(description="One SMS to one customer, from an automation step or a campaign.")
+class OutboundMessage:
+    id: strawberry.ID
+    customer_id: strawberry.ID | None
+    purpose: str = strawberry.field(description="marketing or transactional.")
+    phone: str = strawberry.field(description="E.164.")
+    body: str = strawberry.field(description="The text as sent, footer included.")
+    encoding: str = strawberry.field(description="GSM-7 or UCS-2.")
+    parts: int = strawberry.field(description="How many SMS parts the body costs.")
+    status: MessageStatus
+    provider: str
+    provider_message_id: str | None
+    failure_reason: str | None
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def from_model(cls, message: models.OutboundMessage) -> OutboundMessage:
+        customer_id = message.customer_id  # type: ignore[attr-defined]
+        return cls(
+            id=strawberry.ID(str(message.id)),
+            customer_id=strawberry.ID(str(customer_id)) if customer_id else None,
+            purpose=message.purpose,
+            phone=message.phone,
+            body=message.body,
+            encoding=message.encoding,
+            parts=message.parts,
+            status=MessageStatus(message.status),
+            provider=message.provider,
+            provider_message_id=message.provider_message_id,
+            failure_reason=message.failure_reason,
+            attempts=message.attempts,
+            created_at=message.created_at,
+            sent_at=message.sent_at,
+        )

@@ -1,0 +1,195 @@
+"""The demo store ``revisit dev`` opens with, built through the product's own services.
+
+An owner, a Persian store in toman, an access key, 18 months of synthetic customers and orders sent
+through the same ingestion the REST endpoint uses, and an active 5 % cashback automation. Seeding is
+idempotent: a finished demo store is left alone, and a run interrupted half-way picks up where it
+stopped (events are keyed by id, so sending them again only finds duplicates).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from bench.synthetic import batches, generate
+from domain.automation import engine
+from domain.automation import service as automations
+from domain.automation.definition import AutomationDefinition
+from domain.automation.models import Automation
+from domain.events.models import IngestedEvent
+from domain.events.processing import process_pending
+from domain.events.service import store_events
+from domain.tenancy import security
+from domain.tenancy import service as tenancy
+from domain.tenancy.models import Membership, StoreKey, User
+
+DEMO_EMAIL = "owner@demo.revisit.local"
+DEMO_PASSWORD = "revisit-demo-1403"
+DEMO_OWNER_NAME = "مدیر فروشگاه نمونه"
+DEMO_STORE = "فروشگاه نمونه"
+DEMO_SEED = 1403
+DEMO_CUSTOMERS = 300
+DEMO_ORDERS = 900
+DEMO_SOURCE = "demo"
+KEY_NAME = "demo"
+KEY_FILE = "demo-key"
+CASHBACK_NAME = "کش‌بک ۵٪ خریدهای بالای ۵۰۰ هزار تومان"
+CASHBACK: dict[str, Any] = {
+    "trigger": "order.completed",
+    "conditions": [{"type": "order_total", "op": "gte", "amount": 500_000}],
+    "steps": [
+        # IRT has no minor unit below the toman, so 200,000 toman is 200000.
+        {"type": "grant_cashback", "percent": "5", "cap": 200_000, "available_after_days": 0},
+        {
+            "type": "send_sms",
+            "purpose": "transactional",
+            "template": (
+                "{first_name} عزیز، {credit} اعتبار خرید بعدی در {store} برای شما ثبت شد. موجودی: {balance}"
+            ),
+        },
+    ],
+}
+PROCESS_BATCH = 500
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """What ``ensure_demo_store`` found or made, for the banner ``revisit dev`` prints."""
+
+    email: str
+    password: str
+    tenant_id: UUID
+    store_key: str | None
+    """The demo key's token, kept in ``data_dir/demo-key``; None when it is not (or no longer) valid."""
+    created: bool
+    """True when this call seeded the store (or finished seeding it)."""
+    events: int
+    failed_events: int
+
+
+def key_file(data_dir: Path) -> Path:
+    return data_dir / KEY_FILE
+
+
+async def ensure_demo_store(
+    data_dir: Path, *, now: datetime | None = None, progress: Progress | None = None
+) -> DemoStore:
+    """Make the demo store unless it is already complete; return how to sign in and connect to it."""
+    say = progress or (lambda _message: None)
+    moment = now or datetime.now(UTC)
+    tenant_id = await _owner_tenant()
+    if tenant_id is not None and await Automation.filter(tenant_id=tenant_id, name=CASHBACK_NAME).exists():
+        return await _summary(tenant_id, data_dir, created=False)
+
+    if tenant_id is None:
+        say("Registering the demo owner and store")
+        async with in_transaction():
+            _, tenant = await tenancy.register_owner(
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                full_name=DEMO_OWNER_NAME,
+                tenant_in=tenancy.TenantIn(
+                    name=DEMO_STORE, currency="IRT", timezone="Asia/Tehran", locale="fa"
+                ),
+            )
+            _, token = await tenancy.create_store_key(tenant_id=tenant.id, name=KEY_NAME)
+        _write_key(data_dir, token)
+        tenant_id = tenant.id
+
+    await _send_history(tenant_id, moment, say)
+    await _process_all(tenant_id, say)
+
+    say("Creating and activating the cashback automation")
+    async with in_transaction():
+        automation = await automations.create(
+            tenant_id=tenant_id, name=CASHBACK_NAME, definition=AutomationDefinition.model_validate(CASHBACK)
+        )
+        await automations.activate(tenant_id=tenant_id, automation_id=automation.id, now=datetime.now(UTC))
+    return await _summary(tenant_id, data_dir, created=True)
+
+
+async def _owner_tenant() -> UUID | None:
+    user = await User.get_or_none(email=DEMO_EMAIL)
+    if user is None:
+        return None
+    membership = await Membership.filter(user_id=user.id, role="owner").order_by("created_at").first()
+    if membership is None or membership.tenant_id is None:  # type: ignore[attr-defined]
+        raise RuntimeError(f"{DEMO_EMAIL} exists but owns no store; remove that user or use --no-demo.")
+    tenant_id: UUID = membership.tenant_id  # type: ignore[attr-defined]
+    return tenant_id
+
+
+async def _send_history(tenant_id: UUID, now: datetime, say: Progress) -> None:
+    """Send 18 months of the synthetic store's events, as a plugin backfilling its history would."""
+    store = generate(
+        seed=DEMO_SEED,
+        customers=DEMO_CUSTOMERS,
+        orders=DEMO_ORDERS,
+        end=now.replace(hour=0, minute=0, second=0, microsecond=0),
+    )
+    say(f"Sending {len(store.events):,} events ({store.customers} customers, {store.orders} orders)")
+    for batch in batches(store.events, size=500):
+        async with in_transaction():
+            await store_events(tenant_id=tenant_id, source=DEMO_SOURCE, raw_events=batch)
+
+
+async def _process_all(tenant_id: UUID, say: Progress) -> None:
+    """Process every pending event, batch after batch, the way the worker's ingest job does."""
+    done = 0
+    while True:
+        report = await process_pending(
+            tenant_id=tenant_id, now=datetime.now(UTC), limit=PROCESS_BATCH, handlers=[engine.handle]
+        )
+        done += report.processed + report.failed
+        if report.processed or report.failed:
+            say(f"Processed {done:,} events")
+        if report.processed + report.failed < PROCESS_BATCH:
+            pending = await IngestedEvent.filter(tenant_id=tenant_id, status="pending").exists()
+            if not pending or report.processed + report.failed == 0:
+                return
+
+
+async def _summary(tenant_id: UUID, data_dir: Path, *, created: bool) -> DemoStore:
+    return DemoStore(
+        email=DEMO_EMAIL,
+        password=DEMO_PASSWORD,
+        tenant_id=tenant_id,
+        store_key=await _valid_key(tenant_id, data_dir),
+        created=created,
+        events=await IngestedEvent.filter(tenant_id=tenant_id).count(),
+        failed_events=await IngestedEvent.filter(tenant_id=tenant_id, status="failed").count(),
+    )
+
+
+def _write_key(data_dir: Path, token: str) -> None:
+    """Keep the demo key's token where only this user can read it, so ``dev`` can show it every time."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = key_file(data_dir)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(token + "\n")
+    path.chmod(0o600)
+
+
+async def _valid_key(tenant_id: UUID, data_dir: Path) -> str | None:
+    """The saved token if it still belongs to a live key of the demo store (it may have been rotated)."""
+    path = key_file(data_dir)
+    if not path.exists():
+        return None
+    token = path.read_text().strip()
+    parts = security.split_store_key(token)
+    if parts is None:
+        return None
+    key = await StoreKey.get_or_none(public_id=parts[0], tenant_id=tenant_id, revoked_at__isnull=True)
+    if key is None or not security.secret_matches(parts[1], key.secret_hash):
+        return None
+    return token

@@ -1,0 +1,361 @@
+"""A local Kavenegar: a real HTTP server that speaks Kavenegar's ``sms/send`` protocol.
+
+Point a ``KavenegarProvider`` (or a whole Revisit app, via its settings) at ``server.base_url`` and
+it exercises the real adapter over real HTTP: form encoding, JSON parsing, status codes, timeouts.
+Nothing is mocked inside Revisit.
+
+Usage::
+
+    async with running_kavenegar(api_key="test-key") as kavenegar:
+        provider = KavenegarProvider("test-key", base_url=kavenegar.base_url)
+        kavenegar.fail_next(409)                  # the next request: "server busy"
+        ...
+        assert kavenegar.received[0]["localid"] == str(message.id)
+
+Synchronous code can use ``with KavenegarServer(...) as kavenegar:`` instead.
+
+What it does, as the real API does:
+
+- ``POST`` (or ``GET``) ``/v1/{api_key}/sms/send.json`` with ``receptor``, ``message``, optional
+  ``sender`` and ``localid``, as a form body or a query string. Several receptors may be given
+  comma-separated, with as many comma-separated localids.
+- Answers ``{"return": {"status": 200, "message": "تایید شد"}, "entries": [...]}`` with one entry per
+  receptor (``messageid``, ``message``, ``status`` 1 "در صف ارسال", ``sender``, ``receptor``, ``date``,
+  ``cost``). Message ids count up from 8792343.
+- Errors use the same envelope with ``entries: null`` and an HTTP status equal to ``return.status``:
+  403 for a wrong API key, 400 for missing parameters, 406 for an empty receptor, 411 for a receptor
+  that is not an Iranian mobile number, 412 for a sender line that is not digits (or not in
+  ``lines`` when given), 413 for an empty or too long message (612 Latin / 268 other characters),
+  414 for more than 200 receptors, 419 when receptor and localid counts differ, 404 for other
+  methods and 405 for HTTP methods other than GET and POST.
+- Duplicate protection: a ``localid`` seen before is answered with the original entry and nothing
+  is sent again (the request is not added to ``received``).
+
+What tests can look at and script (all thread-safe; the server runs in its own thread and loop, so
+it keeps answering even while the test's event loop is busy or blocked):
+
+- ``received``: the fields of every request that sent at least one new message, in order.
+- ``attempts``: the fields of every request that reached ``sms/send``, including refused ones.
+- ``entries``: every entry the server created (one per delivered SMS).
+- ``fail_next(status, times=1, message=None, body=None)``: the next ``times`` requests are
+  answered with that Kavenegar error (or a raw ``body``, e.g. an HTML gateway page) and deliver
+  nothing.
+- ``stall_next(seconds, times=1)``: the next ``times`` requests are accepted and delivered, but the
+  answer comes ``seconds`` late, as when a client times out on a message that did go out.
+- ``entry_for(localid)``, ``reset()``.
+
+Scripted answers are used in order, before any other check (including the API key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+DEFAULT_API_KEY = "test-kavenegar-api-key"
+DEFAULT_SENDER = "10004346"
+FIRST_MESSAGE_ID = 8792343
+MAX_RECEPTORS = 200
+COST_PER_PART = 1200  # rials; an approximation, Kavenegar's real price depends on line and operator
+
+MESSAGES: dict[int, str] = {
+    200: "تایید شد",
+    400: "پارامترها ناقص هستند",
+    401: "حساب کاربری غیرفعال شده است",
+    402: "عملیات ناموفق بود",
+    403: "کد شناسائی API-Key معتبر نمی‌باشد",
+    404: "متدی با این نام پیدا نشده است",
+    405: "متد فراخوانی Get یا Post اشتباه است",
+    406: "پارامترهای اجباری خالی ارسال شده اند",
+    407: "دسترسی به اطلاعات مورد نظر برای شما امکان پذیر نیست",
+    409: "سرور قادر به پاسخگوئی نیست بعدا تلاش کنید",
+    411: "دریافت کننده نامعتبر است",
+    412: "ارسال کننده نامعتبر است",
+    413: "پیام خالی است و یا طول پیام بیش از حد مجاز می‌باشد",
+    414: "حجم درخواست بیشتر از حد مجاز است",
+    418: "اعتبار حساب شما کافی نیست",
+    419: "تعداد اعضای آرایه متن و گیرنده و ارسال کننده هم اندازه نیست",
+    422: "داده ها به دلیل وجود کاراکتر نامناسب قابل پردازش نیست",
+    451: "فراخوانی بیش از حد در بازه زمانی مشخص",
+    500: "خطای داخلی سرور",
+}
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+_IRANIAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?9\d{9}")
+_SENDER_LINE = re.compile(r"\+?\d{4,20}")
+
+
+@dataclass(frozen=True)
+class _Scripted:
+    """One scripted answer: an error (``status``) or a delay before a normal answer (``stall``)."""
+
+    status: int | None = None
+    message: str | None = None
+    body: str | None = None
+    stall: float = 0.0
+
+
+class KavenegarServer:
+    """The server and its observable state. Start it with ``running_kavenegar`` or ``with``."""
+
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        *,
+        default_sender: str = DEFAULT_SENDER,
+        lines: set[str] | None = None,
+    ) -> None:
+        self.api_key = api_key
+        self.default_sender = default_sender
+        self.lines = lines
+        self.received: list[dict[str, str]] = []
+        self.attempts: list[dict[str, str]] = []
+        self.entries: list[dict[str, Any]] = []
+        self._by_localid: dict[str, dict[str, Any]] = {}
+        self._script: deque[_Scripted] = deque()
+        self._next_id = FIRST_MESSAGE_ID
+        self._lock = threading.Lock()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+        self.app = Starlette(
+            routes=[
+                Route("/v1/{api_key}/sms/send.json", self._send, methods=_ALL_METHODS),
+                Route("/v1/{api_key}/{rest:path}", self._unknown_method, methods=_ALL_METHODS),
+            ]
+        )
+
+    # -- scripting and inspection -------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``: pass it as the provider's ``base_url``."""
+        if self._port is None:
+            raise RuntimeError("the Kavenegar server is not running")
+        return f"http://127.0.0.1:{self._port}"
+
+    def fail_next(
+        self, status_code: int, times: int = 1, *, message: str | None = None, body: str | None = None
+    ) -> None:
+        """Answer the next ``times`` requests with this error status; nothing is delivered."""
+        with self._lock:
+            self._script.extend(
+                _Scripted(status=status_code, message=message, body=body) for _ in range(times)
+            )
+
+    def stall_next(self, seconds: float, times: int = 1) -> None:
+        """Deliver the next ``times`` requests normally but answer each only after ``seconds``."""
+        with self._lock:
+            self._script.extend(_Scripted(stall=seconds) for _ in range(times))
+
+    def entry_for(self, localid: str) -> dict[str, Any] | None:
+        """The entry created for ``localid``, if any."""
+        with self._lock:
+            entry = self._by_localid.get(localid)
+            return dict(entry) if entry is not None else None
+
+    def reset(self) -> None:
+        """Forget every request, entry, localid and scripted answer (message ids keep counting)."""
+        with self._lock:
+            self.received.clear()
+            self.attempts.clear()
+            self.entries.clear()
+            self._by_localid.clear()
+            self._script.clear()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start serving on a free port of 127.0.0.1 in a background thread; return once it listens."""
+        if self._thread is not None:
+            raise RuntimeError("the Kavenegar server is already running")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            loop="asyncio",
+            http="h11",
+            ws="none",
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="kavenegar-test-server", daemon=True
+        )
+        self._server, self._thread = server, thread
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                sock.close()
+                raise RuntimeError("the Kavenegar test server did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread (stalled requests are cut off after a second)."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=5)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=5)
+        self._server = self._thread = None
+        self._port = None
+
+    def __enter__(self) -> KavenegarServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- the protocol --------------------------------------------------------------------------
+
+    async def _send(self, request: Request) -> Response:
+        fields = await _fields(request)
+        with self._lock:
+            self.attempts.append(fields)
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None and scripted.status is not None:
+            if scripted.body is not None:
+                return Response(scripted.body, status_code=scripted.status, media_type="text/html")
+            return _error(scripted.status, scripted.message)
+        if request.path_params["api_key"] != self.api_key:
+            return _error(403)
+        if request.method not in ("GET", "POST"):
+            return _error(405)
+
+        refusal = self._validate(fields)
+        if refusal is not None:
+            return _error(refusal)
+        entries = self._deliver(fields)
+        if scripted is not None and scripted.stall:
+            await asyncio.sleep(scripted.stall)
+        return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
+
+    async def _unknown_method(self, request: Request) -> Response:
+        if request.path_params["api_key"] != self.api_key:
+            return _error(403)
+        return _error(404)
+
+    def _validate(self, fields: dict[str, str]) -> int | None:
+        """The Kavenegar status refusing these fields, or None when they can be sent."""
+        if "receptor" not in fields or "message" not in fields:
+            return 400
+        receptors = _split(fields["receptor"])
+        if not receptors:
+            return 406
+        if len(receptors) > MAX_RECEPTORS:
+            return 414
+        if not all(_IRANIAN_MOBILE.fullmatch(receptor) for receptor in receptors):
+            return 411
+        sender = fields.get("sender", "").strip()
+        if sender and (
+            not _SENDER_LINE.fullmatch(sender) or (self.lines is not None and sender not in self.lines)
+        ):
+            return 412
+        message = fields["message"]
+        if not message.strip() or len(message) > (612 if message.isascii() else 268):
+            return 413
+        localids = _split(fields.get("localid", ""))
+        if localids and len(localids) != len(receptors):
+            return 419
+        return None
+
+    def _deliver(self, fields: dict[str, str]) -> list[dict[str, Any]]:
+        """One entry per receptor: the original for a known localid, a new message otherwise."""
+        receptors = _split(fields["receptor"])
+        localids: list[str | None] = list(_split(fields.get("localid", ""))) or [None] * len(receptors)
+        answer: list[dict[str, Any]] = []
+        delivered_any = False
+        with self._lock:
+            for receptor, localid in zip(receptors, localids, strict=True):
+                original = self._by_localid.get(localid) if localid is not None else None
+                if original is not None:
+                    answer.append(dict(original))
+                    continue
+                entry = {
+                    "messageid": self._next_id,
+                    "message": fields["message"],
+                    "status": 1,
+                    "statustext": "در صف ارسال",
+                    "sender": fields.get("sender", "").strip() or self.default_sender,
+                    "receptor": receptor,
+                    "date": int(time.time()),
+                    "cost": COST_PER_PART * _approximate_parts(fields["message"]),
+                }
+                self._next_id += 1
+                self.entries.append(entry)
+                if localid is not None:
+                    self._by_localid[localid] = entry
+                answer.append(dict(entry))
+                delivered_any = True
+            if delivered_any:
+                self.received.append(fields)
+        return answer
+
+
+@asynccontextmanager
+async def running_kavenegar(
+    api_key: str = DEFAULT_API_KEY, *, default_sender: str = DEFAULT_SENDER, lines: set[str] | None = None
+) -> AsyncIterator[KavenegarServer]:
+    """Run a local Kavenegar for the duration of the block (started and stopped off the event loop)."""
+    server = KavenegarServer(api_key, default_sender=default_sender, lines=lines)
+    await asyncio.to_thread(server.start)
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """Query parameters and the url-encoded body together, as Kavenegar accepts either."""
+    fields = dict(request.query_params)
+    body = (await request.body()).decode("utf-8", errors="replace")
+    if body:
+        fields.update(parse_qsl(body, keep_blank_values=True))
+    return fields
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _approximate_parts(message: str) -> int:
+    """Parts by length only (ASCII as GSM-7, anything else as UCS-2); independent of Revisit's counter."""
+    single, per_part = (160, 153) if message.isascii() else (70, 67)
+    return 1 if len(message) <= single else math.ceil(len(message) / per_part)
+
+
+def _error(status: int, message: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"return": {"status": status, "message": message or MESSAGES.get(status, "خطا")}, "entries": None},
+        status_code=status,
+    )
