@@ -8,10 +8,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from domain.errors import DomainError
 from graph.automation import schema as automation
+from graph.core.scalars import SCALARS
 from graph.customers import schema as customers
 from graph.events import schema as events
 from graph.incentives import schema as incentives
@@ -60,6 +62,7 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
         query=Query,
         mutation=Mutation,
         federation_version="2.11",
+        config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),

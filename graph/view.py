@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import structlog
 from starlette.requests import HTTPConnection
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -18,9 +19,13 @@ async def build_context(connection: HTTPConnection) -> Context:
     principal = await principal_from_authorization(
         connection.headers.get("authorization"), secret=settings.resolved_secret_key()
     )
+    tenant_id = default_tenant(principal, connection.headers.get(TENANT_HEADER))
+    structlog.contextvars.bind_contextvars(
+        principal=principal.subject, tenant_id=str(tenant_id) if tenant_id else None
+    )
     return Context(
         principal=principal,
-        tenant_id=default_tenant(principal, connection.headers.get(TENANT_HEADER)),
+        tenant_id=tenant_id,
         queue=getattr(connection.app.state, "queue", None),
         request_id=connection.scope.get("state", {}).get("request_id") or uuid.uuid4().hex,
         settings=settings,

@@ -8,6 +8,7 @@ import strawberry
 
 from domain.commerce import models as commerce
 from domain.customers import models
+from graph.core.scalars import Money
 
 
 @strawberry.federation.type(keys=["id"], description="A customer of the store.")
@@ -24,7 +25,7 @@ class Customer:
     birthday: date | None
     marketing_consent: bool
     orders_count: int
-    total_spent: int = strawberry.field(description="Minor units of the store currency, refunds deducted.")
+    total_spent: Money = strawberry.field(description="Minor units of the store currency, refunds deducted.")
     first_order_at: datetime | None
     last_order_at: datetime | None
     created_at: datetime
@@ -55,7 +56,7 @@ class OrderItem:
     name: str
     sku: str
     quantity: int
-    total: int
+    total: Money
     category_ids: list[str]
 
 
@@ -66,12 +67,12 @@ class Order:
     number: str
     status: str
     currency: str
-    total: int
-    subtotal: int
-    discount_total: int
-    shipping_total: int
-    refunded_total: int
-    credit_used: int
+    total: Money
+    subtotal: Money
+    discount_total: Money
+    shipping_total: Money
+    refunded_total: Money
+    credit_used: Money
     coupon_codes: list[str]
     customer_id: strawberry.ID | None
     placed_at: datetime

@@ -12,6 +12,7 @@ from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
+from graph.core.scalars import Money
 from graph.incentives.types import CreditAccount, CreditEntry
 
 READ = [Can("credit", "read")]
@@ -31,8 +32,8 @@ class IncentivesQuery:
         tenant = await tenancy.get_tenant(tenant_id=scope)
         return CreditAccount(
             customer_id=customer_id,
-            available=balances.available,
-            pending=balances.pending,
+            available=Money(balances.available),
+            pending=Money(balances.pending),
             currency=tenant.currency,
         )
 

@@ -7,13 +7,14 @@ from datetime import datetime
 import strawberry
 
 from domain.incentives import models
+from graph.core.scalars import Money
 
 
 @strawberry.type(description="A customer's credit, in minor units of the store's currency.")
 class CreditAccount:
     customer_id: strawberry.ID
-    available: int = strawberry.field(description="Spendable now.")
-    pending: int = strawberry.field(description="Granted, spendable once it matures.")
+    available: Money = strawberry.field(description="Spendable now.")
+    pending: Money = strawberry.field(description="Granted, spendable once it matures.")
     currency: str
 
 
@@ -21,7 +22,7 @@ class CreditAccount:
 class CreditEntry:
     id: strawberry.ID
     kind: str = strawberry.field(description="cashback, credit or reversal.")
-    amount: int = strawberry.field(description="Minor units: positive for grants, negative for reversals.")
+    amount: Money = strawberry.field(description="Minor units: positive for grants, negative for reversals.")
     available_at: datetime = strawberry.field(description="Pending before this moment, available after.")
     expires_at: datetime | None
     order_id: strawberry.ID | None = strawberry.field(description="The order that earned or lost it.")
