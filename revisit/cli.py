@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import shutil
 import signal
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -417,11 +419,36 @@ def _reset(settings: Settings) -> None:
 
 
 def _postgres_running(pgdata: Path) -> bool:
-    pid_file = pgdata / "postmaster.pid"
-    try:
-        pid = int(pid_file.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+    """Whether the embedded server in ``pgdata`` runs for a live process; an orphaned one is stopped.
+
+    The embedded server stops when the last process using it exits normally. A process that was
+    killed leaves it running with nobody attached; that one is shut down here so it can be deleted.
+    """
+    postmaster = _pid_from(pgdata / "postmaster.pid")
+    if postmaster is None or not _alive(postmaster):
         return False
+    try:
+        users = [int(pid) for pid in json.loads((pgdata / ".handle_pids.json").read_text())]
+    except (OSError, ValueError, TypeError):
+        users = []
+    if any(_alive(pid) for pid in users if pid != os.getpid()):
+        return True
+    os.kill(postmaster, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+    for _ in range(100):
+        if not _alive(postmaster):
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def _pid_from(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

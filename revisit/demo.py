@@ -18,7 +18,6 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from bench.synthetic import batches, generate
 from domain.automation import engine
 from domain.automation import service as automations
 from domain.automation.definition import AutomationDefinition
@@ -130,6 +129,9 @@ async def _owner_tenant() -> UUID | None:
 
 async def _send_history(tenant_id: UUID, now: datetime, say: Progress) -> None:
     """Send 18 months of the synthetic store's events, as a plugin backfilling its history would."""
+    # Imported here: the generator lives with the benchmarks and only ``revisit dev`` needs it.
+    from bench.synthetic import batches, generate
+
     store = generate(
         seed=DEMO_SEED,
         customers=DEMO_CUSTOMERS,

@@ -8,7 +8,10 @@ import strawberry
 
 from domain.commerce import models as commerce
 from domain.customers import models
+from graph.core.context import Info
+from graph.core.ids import to_uuid
 from graph.core.scalars import Money
+from permissions.enforcer import is_allowed
 
 
 @strawberry.federation.type(keys=["id"], description="A customer of the store.")
@@ -29,6 +32,19 @@ class Customer:
     first_order_at: datetime | None
     last_order_at: datetime | None
     created_at: datetime
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Customer | None:
+        """A gateway's reference to a customer, answered only within stores the principal may read."""
+        customer = await models.Customer.get_or_none(id=to_uuid(id, what="Customer"))
+        if customer is None or not is_allowed(
+            info.context.principal,
+            customer.tenant_id,  # type: ignore[attr-defined]
+            "customers",
+            "read",
+        ):
+            return None
+        return cls.from_model(customer)
 
     @classmethod
     def from_model(cls, customer: models.Customer) -> Customer:

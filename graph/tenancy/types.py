@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from uuid import UUID
 
 import strawberry
 
 from domain.tenancy import models
+from graph.core.context import Info
+from graph.core.ids import to_uuid
+from permissions.enforcer import is_allowed
 
 
 @strawberry.federation.type(keys=["id"], description="A store connected to Revisit.")
@@ -40,8 +42,12 @@ class Tenant:
         )
 
     @classmethod
-    async def resolve_reference(cls, id: strawberry.ID) -> Tenant | None:
-        tenant = await models.Tenant.get_or_none(id=UUID(str(id)))
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Tenant | None:
+        """A gateway's reference to a store, answered only to principals that may read it."""
+        tenant_id = to_uuid(id, what="Store")
+        if not is_allowed(info.context.principal, tenant_id, "tenant", "read"):
+            return None
+        tenant = await models.Tenant.get_or_none(id=tenant_id)
         return cls.from_model(tenant) if tenant else None
 
 
