@@ -34,8 +34,12 @@ async def process_events(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
 
 async def reconcile_events(ctx: dict[str, Any]) -> int:
     """Cron: wake processing for every tenant with pending events (Redis may have lost the wake-up)."""
-    tenants: list[UUID] = await IngestedEvent.filter(status="pending").distinct().values_list(  # type: ignore[assignment]
-        "tenant_id", flat=True
+    tenants: list[UUID] = (
+        await IngestedEvent.filter(status="pending")
+        .distinct()
+        .values_list(  # type: ignore[assignment]
+            "tenant_id", flat=True
+        )
     )
     for tenant_id in tenants:
         await enqueue_ingest(ctx["redis"], tenant_id)

@@ -44,9 +44,9 @@ WORKER_GRACE_SECONDS = 10.0
 """How long a stopping worker lets running jobs finish before cancelling them (arq retries them)."""
 
 HostOption = Annotated[
-    str | None, typer.Option(help="Interface to listen on. [default: REVISIT_HOST or 127.0.0.1]")
+    str | None, typer.Option(help="Interface to listen on (default: REVISIT_HOST, else 127.0.0.1).")
 ]
-PortOption = Annotated[int | None, typer.Option(help="Port to listen on. [default: REVISIT_PORT or 8000]")]
+PortOption = Annotated[int | None, typer.Option(help="Port to listen on (default: REVISIT_PORT, else 8000).")]
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -251,63 +251,70 @@ async def _run_processes(
     tasks: dict[asyncio.Task[Any], str] = {}
 
     def request_stop() -> None:
-        if stop.is_set() and server is not None:
-            server.force_exit = True  # a second Ctrl-C: don't wait for open connections
+        if stop.is_set():  # a second Ctrl-C: stop without waiting for connections or jobs
+            if server is not None:
+                server.force_exit = True
+            if arq_worker is not None and arq_worker.main_task is not None:
+                arq_worker.handle_sig(signal.SIGINT)
         stop.set()
+
+    if worker:
+        try:
+            arq_worker = build_worker(settings, urls, burst=burst, manage_database=False)
+        except RuntimeError as exc:  # e.g. Kavenegar chosen without an API key
+            err.print(f"[red]✗[/] The worker cannot start: {exc}")
+            return 1
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
-
-    if api is not None:
-        config = uvicorn.Config(
-            create_app(settings, urls, manage_database=False),
-            host=api[0],
-            port=api[1],
-            log_config=None,  # our logging (revisit.logs) already handles uvicorn's loggers
-            access_log=False,  # the RequestContext middleware writes the access log
-            lifespan="on",
-        )
-        server = _Server(config)
-        tasks[asyncio.create_task(_serve(server), name="api")] = "API"
-    if worker:
-        arq_worker = build_worker(settings, urls, burst=burst, manage_database=False)
-        tasks[asyncio.create_task(_work(arq_worker), name="worker")] = "worker"
-
-    watcher = asyncio.create_task(stop.wait())
-    announcer = asyncio.create_task(_announce_when_ready(server, on_ready)) if on_ready else None
     try:
+        if api is not None:
+            config = uvicorn.Config(
+                create_app(settings, urls, manage_database=False),
+                host=api[0],
+                port=api[1],
+                log_config=None,  # our logging (revisit.logs) already handles uvicorn's loggers
+                access_log=False,  # the RequestContext middleware writes the access log
+                lifespan="on",
+            )
+            server = _Server(config)
+            tasks[asyncio.create_task(_serve(server), name="api")] = "API"
+        if arq_worker is not None:
+            tasks[asyncio.create_task(_work(arq_worker), name="worker")] = "worker"
+
+        watcher = asyncio.create_task(stop.wait())
+        announcer = asyncio.create_task(_announce_when_ready(server, on_ready)) if on_ready else None
         done, _ = await asyncio.wait({*tasks, watcher}, return_when=asyncio.FIRST_COMPLETED)
+
+        failed = False
+        for task in done:
+            if task is watcher:
+                continue
+            error = task.exception()
+            if isinstance(error, _CouldNotStart):
+                failed = True
+                err.print(f"[red]✗[/] The {tasks[task]} {error}: is the port taken? Try --port.")
+            elif error is not None:
+                failed = True
+                err.print(f"[red]✗[/] The {tasks[task]} stopped: {error}")
+                logger.error("%s stopped", tasks[task], exc_info=error)
+            elif not (worker and burst):
+                failed = True
+                err.print(f"[red]✗[/] The {tasks[task]} stopped unexpectedly.")
+
+        if announcer is not None:
+            announcer.cancel()
+        watcher.cancel()
+        if server is not None:
+            server.should_exit = True
+        if arq_worker is not None:
+            await _stop_worker(arq_worker, stop_now=lambda: server is not None and server.force_exit)
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        failed = failed or any(isinstance(result, BaseException) for result in results)
+        return 1 if failed else 0
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
-        # Ctrl-C from here on interrupts a slow shutdown the usual way.
-
-    failed = False
-    for task in done:
-        if task is watcher:
-            continue
-        error = task.exception()
-        if isinstance(error, _CouldNotStart):
-            failed = True
-            err.print(f"[red]✗[/] The {tasks[task]} {error}: is the port taken? Try --port.")
-        elif error is not None:
-            failed = True
-            err.print(f"[red]✗[/] The {tasks[task]} stopped: {error}")
-            logger.error("%s stopped", tasks[task], exc_info=error)
-        elif not (worker and burst):
-            failed = True
-            err.print(f"[red]✗[/] The {tasks[task]} stopped unexpectedly.")
-
-    if announcer is not None:
-        announcer.cancel()
-    watcher.cancel()
-    if server is not None:
-        server.should_exit = True
-    if arq_worker is not None:
-        await _stop_worker(arq_worker)
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    failed = failed or any(isinstance(result, BaseException) for result in results)
-    return 1 if failed else 0
 
 
 class _CouldNotStart(RuntimeError):
@@ -344,15 +351,19 @@ def _cancelling() -> bool:
     return current is not None and current.cancelling() > 0
 
 
-async def _stop_worker(arq_worker: Any) -> None:
+async def _stop_worker(arq_worker: Any, *, stop_now: Callable[[], bool]) -> None:
     """Stop taking jobs, give running ones a moment to finish, then cancel the rest."""
     arq_worker.allow_pick_jobs = False
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(WORKER_GRACE_SECONDS):
-            while any(not task.done() for task in arq_worker.tasks.values()):  # noqa: ASYNC110 - arq has no event for this
+            while not stop_now() and _busy(arq_worker):  # noqa: ASYNC110 - arq offers no event to await
                 await asyncio.sleep(0.1)
     if arq_worker.main_task is not None and not arq_worker.main_task.done():
         arq_worker.handle_sig(signal.SIGTERM)
+
+
+def _busy(arq_worker: Any) -> bool:
+    return any(not task.done() for task in arq_worker.tasks.values())
 
 
 async def _announce_when_ready(server: _Server | None, on_ready: Callable[[], None]) -> None:

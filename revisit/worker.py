@@ -61,11 +61,3 @@ def build_worker(
         handle_signals=False,
     )
 
-
-async def run_worker(settings: Settings, urls: ServiceUrls, *, burst: bool = False) -> None:
-    """Run the worker until cancelled (or, with ``burst``, until the queue is empty)."""
-    worker = build_worker(settings, urls, burst=burst)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
