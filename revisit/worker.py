@@ -60,4 +60,3 @@ def build_worker(
         burst=burst,
         handle_signals=False,
     )
-
