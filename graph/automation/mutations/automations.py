@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import strawberry
+from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 from tortoise.transactions import in_transaction
 
 from domain.automation import service as automations
 from domain.automation.definition import AutomationDefinition
-from graph.automation.errors import definition_errors_as_data
-from graph.automation.types import Automation, AutomationError
+from graph.automation.types import Automation, AutomationError, AutomationErrorCode
 from graph.core.context import Info
+from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.permissions import Can
 
@@ -45,12 +46,17 @@ class AutomationPayload:
     errors: list[AutomationError] = strawberry.field(default_factory=list)
 
 
+def automation_errors() -> list[FieldExtension]:
+    """Errors as data for these mutations; definition errors point into the definition JSON."""
+    return errors_as_data(AutomationPayload, AutomationError, AutomationErrorCode, field_prefix="definition")
+
+
 @strawberry.type
 class AutomationMutations:
     @strawberry.mutation(
         description="Create an automation as a draft; activate it to start enrolling customers.",
         permission_classes=WRITE,
-        extensions=definition_errors_as_data(AutomationPayload),
+        extensions=automation_errors(),
     )
     async def create_automation(
         self, info: Info, input: AutomationInput, tenant_id: strawberry.ID | None = None
@@ -64,7 +70,7 @@ class AutomationMutations:
     @strawberry.mutation(
         description="Rename an automation or replace its definition (which bumps its version).",
         permission_classes=WRITE,
-        extensions=definition_errors_as_data(AutomationPayload),
+        extensions=automation_errors(),
     )
     async def update_automation(
         self, info: Info, id: strawberry.ID, input: AutomationPatch, tenant_id: strawberry.ID | None = None
@@ -85,7 +91,7 @@ class AutomationMutations:
     @strawberry.mutation(
         description="Start enrolling customers: a draft or paused automation becomes active.",
         permission_classes=WRITE,
-        extensions=definition_errors_as_data(AutomationPayload),
+        extensions=automation_errors(),
     )
     async def activate_automation(
         self, info: Info, id: strawberry.ID, tenant_id: strawberry.ID | None = None
@@ -100,7 +106,7 @@ class AutomationMutations:
     @strawberry.mutation(
         description="Stop enrolling customers; runs already enrolled carry on.",
         permission_classes=WRITE,
-        extensions=definition_errors_as_data(AutomationPayload),
+        extensions=automation_errors(),
     )
     async def pause_automation(
         self, info: Info, id: strawberry.ID, tenant_id: strawberry.ID | None = None
