@@ -69,12 +69,12 @@ from urllib.parse import quote
 
 import httpx
 
+from domain.customers.phones import mask_phone
 from domain.messaging.providers import (
     PermanentSendError,
     ProviderOutOfCreditError,
     RetryableSendError,
     SendResult,
-    mask_phone,
 )
 
 logger = logging.getLogger("revisit.sms")

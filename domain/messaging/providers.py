@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 from uuid import uuid4
 
+from domain.customers.phones import mask_phone
+
 logger = logging.getLogger("revisit.sms")
 
 
@@ -69,13 +71,6 @@ class SmsProvider(Protocol):
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         """Send ``message`` to ``receptor`` (E.164). ``local_id`` is the OutboundMessage id."""
         ...
-
-
-def mask_phone(phone: str) -> str:
-    """Hide all but the last four characters of a phone number, for logs: ``********4567``."""
-    if len(phone) <= 4:
-        return "*" * len(phone)
-    return "*" * (len(phone) - 4) + phone[-4:]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from domain.messaging.providers import ConsoleProvider, PermanentSendError, SmsProvider, mask_phone
+from domain.messaging.providers import ConsoleProvider, PermanentSendError, SmsProvider
 
 
 async def test_console_provider_logs_with_a_masked_phone_and_keeps_the_message(
@@ -63,10 +63,3 @@ async def test_console_provider_refuses_an_empty_message() -> None:
     # when / then
     with pytest.raises(PermanentSendError):
         await provider.send(receptor="+989121234567", message="", sender=None, local_id="m-1")
-
-
-def test_mask_phone_keeps_only_the_last_four_digits() -> None:
-    """Proves the masking used in every log line."""
-    # given / when / then
-    assert mask_phone("+989121234567") == "*********4567"
-    assert mask_phone("123") == "***"
