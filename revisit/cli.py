@@ -181,6 +181,16 @@ def createadmin(
     )
 
 
+@app.command()
+def schema() -> None:
+    """Print the GraphQL subgraph SDL, as a federation gateway fetches it (``_service { sdl }``)."""
+    from strawberry.printer import print_schema
+
+    from graph.schema import build_schema
+
+    typer.echo(print_schema(build_schema()))
+
+
 @app.command("check-migrations")
 def check_migrations() -> None:
     """Exit 1 if the models have changes no migration in migrations/ covers. Needs no database."""
