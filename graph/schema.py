@@ -14,19 +14,40 @@ from strawberry.tools import merge_types
 from domain.errors import DomainError
 from graph.automation import schema as automation
 from graph.core.scalars import SCALARS
+from graph.coupons import schema as coupons
 from graph.customers import schema as customers
 from graph.events import schema as events
+from graph.events.webhooks import WebhookIngestMutation
 from graph.incentives import schema as incentives
 from graph.messaging import schema as messaging
 from graph.tenancy import schema as tenancy
+from graph.tenancy.mutations.webhooks import WebhookMutations
 
 logger = logging.getLogger("revisit.graphql")
 
 Query = merge_types(
     "Query",
-    (tenancy.Query, customers.Query, events.Query, automation.Query, incentives.Query, messaging.Query),
+    (
+        tenancy.Query,
+        customers.Query,
+        events.Query,
+        automation.Query,
+        incentives.Query,
+        coupons.Query,
+        messaging.Query,
+    ),
 )
-Mutation = merge_types("Mutation", (tenancy.Mutation, events.Mutation, automation.Mutation))
+Mutation = merge_types(
+    "Mutation",
+    (
+        tenancy.Mutation,
+        WebhookMutations,
+        events.Mutation,
+        WebhookIngestMutation,
+        automation.Mutation,
+        incentives.Mutation,
+    ),
+)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

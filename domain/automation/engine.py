@@ -60,7 +60,7 @@ async def handle(event: DomainEvent, *, now: datetime | None = None) -> list[Aut
     ``OrderCompleted`` enrols the order's customer in each of the tenant's active automations
     triggered by it whose conditions the order meets, once per automation and order (a repeated
     event enrols nobody again). Guest orders (no customer) enrol nobody. ``OrderReversed`` exits the
-    order's open runs and reverses the cashback granted for the order.
+    order's open runs, gives back the credit the order spent and reverses the cashback it earned.
     """
     moment = now or datetime.now(UTC)
     if isinstance(event, OrderCompleted):
@@ -149,8 +149,14 @@ async def _exit_and_reverse(event: OrderReversed, *, now: datetime) -> None:
         run.state, run.finished_at = EXITED, now
         run.context = {**run.context, "notes": [*run.context.get("notes", []), f"Order {event.reason}."]}
         await run.save()
+    # Give back the credit the order spent before taking back its cashback: a reversal stops at the
+    # available balance, so the returned credit covers cashback the customer already spent elsewhere.
+    reason = f"order {event.reason}"
+    await incentives.return_order_redemptions(
+        tenant_id=event.tenant_id, order_id=event.order_id, reason=reason, now=now
+    )
     await incentives.reverse_order_grants(
-        tenant_id=event.tenant_id, order_id=event.order_id, reason=f"order {event.reason}", now=now
+        tenant_id=event.tenant_id, order_id=event.order_id, reason=reason, now=now
     )
 
 

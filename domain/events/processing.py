@@ -32,6 +32,7 @@ from domain.events.schema import (
     ValidatedEvent,
     validate_event,
 )
+from domain.incentives import service as incentives
 from domain.tenancy.models import Tenant
 
 Handler = Callable[[DomainEvent], Awaitable[Sequence[Any]]]
@@ -152,6 +153,10 @@ async def _apply_order(
     change = await commerce.upsert_order(
         tenant_id=tenant.id, data=data, customer_id=customer_id, occurred_at=occurred_at
     )
+    if change.order.credit_used > 0 and not change.stale and change.reversal_reason is None:
+        # A reversal's handler gives the credit back after locking the order's automation runs; locking
+        # the credit account here first would take the two locks in the opposite order to a running step.
+        await incentives.capture_for_order(tenant_id=tenant.id, order=change.order, now=now)
     order_customer = change.order.customer_id  # type: ignore[attr-defined]
     if order_customer:
         await customers.refresh_metrics(tenant_id=tenant.id, customer_id=order_customer)

@@ -77,6 +77,28 @@ class StoreKey(Model):
         indexes = (("tenant_id", "created_at"),)
 
 
+class WebhookSecret(Model):
+    """The secret a store's WooCommerce signs its webhooks with: at most one per store key.
+
+    Revisit recomputes each delivery's HMAC, so unlike a key's secret this one cannot be kept as a hash.
+    ``ciphertext`` is the secret sealed with AES-GCM (nonce first) under a key derived from the server's
+    secret key, bound to the store key's id.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "revisit.Tenant", related_name="webhook_secrets", on_delete=fields.CASCADE
+    )
+    store_key: fields.OneToOneRelation[StoreKey] = fields.OneToOneField(
+        "revisit.StoreKey", related_name="webhook_secret", on_delete=fields.CASCADE
+    )
+    ciphertext = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_secrets"
+
+
 class AccessRule(Model):
     """A permission rule added at run time (custom roles), in Casbin's ``ptype, v0…v5`` shape."""
 

@@ -1,4 +1,4 @@
-"""Incentives queries: a customer's credit balances and ledger."""
+"""Incentives queries: a customer's credit balances and ledger, and what they could spend at checkout."""
 
 from __future__ import annotations
 
@@ -8,12 +8,21 @@ import strawberry
 
 from domain.incentives import service as incentives
 from domain.tenancy import service as tenancy
+from graph.core.checkout import CustomerRefInput, StoreMoney
 from graph.core.context import Info
+from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
 from graph.core.scalars import Money
-from graph.incentives.types import CreditAccount, CreditEntry
+from graph.incentives.types import (
+    CreditAccount,
+    CreditEntry,
+    CreditError,
+    CreditErrorCode,
+    CreditQuote,
+    CreditQuotePayload,
+)
 
 READ = [Can("credit", "read")]
 
@@ -57,3 +66,30 @@ class IncentivesQuery:
             cap=info.context.settings.page_size_cap,
             to_node=CreditEntry.from_model,
         )
+
+    @strawberry.field(
+        description=(
+            "What a customer at the checkout could spend on a cart: their available credit and, of it, "
+            "at most the cart total. A customer Revisit does not know has nothing. Amounts are decimal "
+            "strings in major units of the store's currency, which `currency` must name."
+        ),
+        permission_classes=READ,
+        extensions=errors_as_data(CreditQuotePayload, CreditError, CreditErrorCode),
+    )
+    async def credit_quote(
+        self,
+        info: Info,
+        customer: CustomerRefInput,
+        cart_total: str,
+        currency: str,
+        tenant_id: strawberry.ID | None = None,
+    ) -> CreditQuotePayload:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        money = await StoreMoney.of(scope, currency=currency)
+        quote = await incentives.quote(
+            tenant_id=scope,
+            customer_in=customer.to_customer_in(),
+            cart_total_minor=money.minor(cart_total, field="cartTotal"),
+            now=datetime.now(UTC),
+        )
+        return CreditQuotePayload(quote=CreditQuote.from_domain(quote, money))

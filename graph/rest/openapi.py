@@ -8,6 +8,8 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from domain.events.schema import EventBatch, EventBatchResult, IncomingEvent
+from graph.rest.checkout import CHECKOUT_OPENAPI_PATHS, CHECKOUT_OPENAPI_SCHEMAS
+from graph.rest.woocommerce import WOOCOMMERCE_OPENAPI_PATHS
 
 ERROR = {
     "type": "object",
@@ -37,6 +39,7 @@ def openapi_document() -> dict[str, Any]:
     )
     schemas = dict(definitions.get("$defs", {}))
     schemas["Error"] = ERROR
+    schemas.update(CHECKOUT_OPENAPI_SCHEMAS)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -86,6 +89,8 @@ def openapi_document() -> dict[str, Any]:
                         "422": _error("The body is not an object with a non-empty `events` list."),
                     },
                 }
-            }
+            },
+            **CHECKOUT_OPENAPI_PATHS,
+            **WOOCOMMERCE_OPENAPI_PATHS,
         },
     }

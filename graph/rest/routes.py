@@ -16,7 +16,9 @@ from starlette.routing import BaseRoute, Route
 from strawberry import Schema
 
 from domain.events.schema import MAX_BATCH_SIZE
+from graph.rest.checkout import checkout_routes
 from graph.rest.openapi import openapi_document
+from graph.rest.woocommerce import woocommerce_routes
 from graph.view import build_context
 
 INGEST = """
@@ -101,4 +103,6 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
         Route("/rest/v1/events", post_events, methods=["POST"]),
         Route("/rest/v1/openapi.json", openapi, methods=["GET"]),
         Route("/rest/docs", docs, methods=["GET"]),
+        *checkout_routes(schema),
+        *woocommerce_routes(schema),
     ]

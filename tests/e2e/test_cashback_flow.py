@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
-from revisit.worker import build_worker
 from tests.support.api import ApiClient
 from tests.support.kavenegar_server import running_kavenegar
+from tests.support.worker import drain_queue
 
 REGISTER = """
 mutation($input: RegisterInput!) {
@@ -70,15 +70,6 @@ def store_events(status: str, at: str) -> list[dict[str, Any]]:
             },
         },
     ]
-
-
-async def drain_queue(settings: Settings, urls: ServiceUrls) -> None:
-    """Run a real arq worker until the queue is empty."""
-    worker = build_worker(settings, urls, burst=True, manage_database=False)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.close()
 
 
 async def test_completed_order_earns_cashback_and_an_sms_and_a_refund_takes_it_back(

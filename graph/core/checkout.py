@@ -1,0 +1,76 @@
+"""What the checkout operations share: who is at the checkout, and amounts as a store's plugin writes them.
+
+Checkout operations (credit quotes, holds, coupon checks) speak the plugin's language rather than the
+rest of the schema's: amounts are decimal strings in major units of the store's currency
+(``"125000.00"`` toman), the same as in store events, with the currency named beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import strawberry
+
+from domain.commerce.money import from_minor, to_minor
+from domain.customers.service import CustomerIn, safe_phone
+from domain.errors import DomainError
+from domain.tenancy import service as tenancy
+
+GUEST_IDS = ("", "0")
+"""Customer ids that mean "a guest": WooCommerce reports guests as customer 0."""
+
+
+@strawberry.input(
+    description=(
+        "Who is at the checkout. Revisit recognises a customer by the store's customer id, else by "
+        "phone, else by e-mail, so give at least one."
+    )
+)
+class CustomerRefInput:
+    external_id: str | None = strawberry.field(
+        default=None, description="The store's customer id; leave it out (or send 0) for a guest."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="The phone as typed: local forms and Persian digits are fine."
+    )
+    email: str | None = None
+
+    def to_customer_in(self) -> CustomerIn:
+        """The details to find the customer by; a phone that is not a valid number is left out."""
+        external_id = (self.external_id or "").strip()
+        return CustomerIn(
+            external_id=None if external_id in GUEST_IDS else external_id,
+            phone=safe_phone(self.phone),
+            email=(self.email or "").strip() or None,
+        )
+
+
+@dataclass(frozen=True)
+class StoreMoney:
+    """Converts between a store's minor units and the decimal strings checkout operations use."""
+
+    currency: str
+
+    @classmethod
+    async def of(cls, tenant_id: UUID, *, currency: str | None = None) -> StoreMoney:
+        """The store's currency; ``CURRENCY_MISMATCH`` when the caller says it is another one."""
+        tenant = await tenancy.get_tenant(tenant_id=tenant_id)
+        if currency is not None and currency.strip().upper() != tenant.currency:
+            raise DomainError(
+                "CURRENCY_MISMATCH",
+                f"The store's currency is {tenant.currency}, not {currency.strip()}.",
+                field="currency",
+            )
+        return cls(tenant.currency)
+
+    def minor(self, amount: str, *, field: str) -> int:
+        """``"125000.00"`` → 125000 for IRT; ``INVALID`` for text that is not a non-negative amount."""
+        try:
+            return to_minor(amount, self.currency, field=field)
+        except DomainError as exc:
+            raise DomainError("INVALID", exc.message, field=field) from exc
+
+    def major(self, minor: int) -> str:
+        """125000 → ``"125000"`` for IRT, 1250 → ``"12.50"`` for USD."""
+        return format(from_minor(minor, self.currency), "f")

@@ -1,0 +1,98 @@
+"""Receiving one WooCommerce webhook delivery: the operation behind ``POST /rest/v1/woocommerce/webhook``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from domain.events import service as event_service
+from domain.events import woocommerce
+from domain.events.schema import EventBatchResult, EventRejection
+from graph.core.context import Info
+from graph.core.errors import errors_as_data
+from graph.core.ids import optional_uuid
+from graph.core.permissions import Can
+from graph.events.types import EventResult, IngestError, IngestErrorCode
+from jobs.queue import enqueue_ingest
+
+
+@strawberry.type(description="What Revisit made of one WooCommerce webhook delivery.")
+class WooCommerceWebhookPayload:
+    results: list[EventResult] = strawberry.field(
+        default_factory=list, description="One result per event the delivery stood for, in order."
+    )
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    ignored: bool = strawberry.field(
+        default=False,
+        description="True when the topic carries nothing Revisit uses (deletions, products, coupons).",
+    )
+    errors: list[IngestError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_result(cls, result: EventBatchResult) -> WooCommerceWebhookPayload:
+        return cls(
+            results=[EventResult(id=r.id, status=r.status.value, reason=r.reason) for r in result.results],
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            rejected=result.rejected,
+        )
+
+
+@strawberry.type
+class WebhookIngestMutation:
+    @strawberry.mutation(
+        name="ingestWooCommerceWebhook",
+        description=(
+            "Receive one WooCommerce webhook delivery (REST API v3 payload): an order becomes an order event "
+            "plus one refund event per refund, a customer a customer event; deletions and other topics are "
+            "ignored. Events are stored with source `woocommerce_webhook`, so their ids never meet those the "
+            "plugin sends, and a repeated delivery of the same content is a duplicate."
+        ),
+        permission_classes=[Can("events", "write")],
+        extensions=errors_as_data(WooCommerceWebhookPayload, IngestError, IngestErrorCode),
+    )
+    async def ingest_woocommerce_webhook(
+        self,
+        info: Info,
+        topic: Annotated[
+            str,
+            strawberry.argument(description="The webhook's topic (X-WC-Webhook-Topic), e.g. order.updated."),
+        ],
+        payload: Annotated[
+            JSON,
+            strawberry.argument(description="The order or customer as WooCommerce's REST API v3 gives it."),
+        ],
+        delivery_id: Annotated[
+            str | None,
+            strawberry.argument(description="WooCommerce's id of this delivery, kept with the events."),
+        ] = None,
+        webhook_id: Annotated[
+            str | None,
+            strawberry.argument(description="WooCommerce's id of the webhook, kept with the events."),
+        ] = None,
+        store_url: Annotated[
+            str | None, strawberry.argument(description="The store's address, from X-WC-Webhook-Source.")
+        ] = None,
+        tenant_id: strawberry.ID | None = None,
+    ) -> WooCommerceWebhookPayload:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        if not woocommerce.is_mapped(topic):
+            return WooCommerceWebhookPayload(ignored=True)
+        delivery = woocommerce.Delivery(
+            topic=topic, delivery_id=delivery_id, webhook_id=webhook_id, store_url=store_url
+        )
+        try:
+            events = woocommerce.events_from_webhook(payload, delivery)
+        except woocommerce.UnusablePayload as exc:
+            rejection = EventRejection(id=None, reason=str(exc)).as_result()
+            return WooCommerceWebhookPayload.from_result(EventBatchResult.from_results([rejection]))
+        result = await event_service.store_events(
+            tenant_id=scope, source=woocommerce.SOURCE, raw_events=events
+        )
+        if result.accepted and info.context.queue is not None:
+            await enqueue_ingest(info.context.queue, scope)
+        return WooCommerceWebhookPayload.from_result(result)

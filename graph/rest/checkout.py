@@ -1,0 +1,353 @@
+"""REST-compat routes a store's checkout calls: connection check, credit quote, hold and release, coupons.
+
+Like every REST route, each runs one fixed GraphQL document against the same schema, with the same
+authentication and permissions (a store key may read and spend its own customers' credit, no one
+else's), and reshapes the answer as the plugin contract says. Bodies are validated with the models of
+:mod:`graph.rest.checkout_models`, from which the OpenAPI description below is generated too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from strawberry import Schema
+
+from graph.rest.checkout_models import (
+    ConnectionAnswer,
+    CouponCheckAnswer,
+    CouponCheckRequest,
+    CreditHoldAnswer,
+    CreditHoldRequest,
+    CreditQuoteAnswer,
+    CreditQuoteRequest,
+    CreditReleaseAnswer,
+    CreditReleaseRequest,
+    CustomerRef,
+    ErrorDetail,
+    InsufficientCreditAnswer,
+    StoreDetails,
+)
+
+CONNECTION = "query Connection { tenant { id name currency timezone } }"
+QUOTE = """
+query CreditQuote($customer: CustomerRefInput!, $cartTotal: String!, $currency: String!) {
+  creditQuote(customer: $customer, cartTotal: $cartTotal, currency: $currency) {
+    quote { customerFound available maxUsable currency }
+    errors { code field message }
+  }
+}
+"""
+HOLD = """
+mutation HoldCredit($input: HoldCreditInput!) {
+  holdCredit(input: $input) {
+    hold { orderExternalId held available currency }
+    errors { code field message available }
+  }
+}
+"""
+RELEASE = """
+mutation ReleaseCredit($orderExternalId: String!) {
+  releaseCredit(orderExternalId: $orderExternalId) {
+    release { orderExternalId released available currency }
+    errors { code field message }
+  }
+}
+"""
+VALIDATE_COUPON = """
+query ValidateCoupon($code: String!, $customer: CustomerRefInput!, $cartTotal: String!, $currency: String!) {
+  validateCoupon(code: $code, customer: $customer, cartTotal: $cartTotal, currency: $currency) {
+    check { valid code reason message }
+    errors { code field message }
+  }
+}
+"""
+
+MAX_REASONS = 5
+"""A 422 for an invalid body names at most this many problems."""
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def checkout_routes(schema: Schema) -> list[BaseRoute]:
+    """The checkout routes, running their documents against ``schema``."""
+    # routes.py lists these routes, so its helpers are imported when the routes are built rather than
+    # when this module loads: importing them at the top would make the two modules import each other.
+    from graph.rest.routes import _json_body, _run, problem
+
+    async def execute(
+        request: Request, model: type[Body], document: str, variables: Callable[[Body], dict[str, Any]]
+    ) -> tuple[dict[str, Any], Response | None]:
+        """Validate the body, run ``document``; return the operation's payload or the error answer."""
+        raw, failure = await _json_body(request)
+        if failure:
+            return {}, failure
+        try:
+            body = model.model_validate(raw)
+        except ValidationError as exc:
+            return {}, problem(422, "INVALID", _reasons(exc))
+        data, failure = await _run(request, schema, document, variables(body))
+        if failure:
+            return {}, failure
+        payload: dict[str, Any] = next(iter(data.values()))
+        if not payload["errors"]:
+            return payload, None
+        error = payload["errors"][0]
+        if error["code"] == "INSUFFICIENT_CREDIT":
+            answer = InsufficientCreditAnswer(
+                error=ErrorDetail(code=error["code"], message=error["message"]), available=error["available"]
+            )
+            return {}, JSONResponse(answer.model_dump(), status_code=409)
+        return {}, problem(422, error["code"], error["message"])
+
+    async def connection(request: Request) -> Response:
+        """The plugin's "test connection": the store the key belongs to."""
+        data, failure = await _run(request, schema, CONNECTION, {})
+        if failure:
+            return failure
+        return _answer(ConnectionAnswer(store=StoreDetails(**data["tenant"])))
+
+    async def quote(request: Request) -> Response:
+        """What the customer could spend on the cart."""
+        payload, failure = await execute(
+            request,
+            CreditQuoteRequest,
+            QUOTE,
+            lambda body: {
+                "customer": _customer(body.customer),
+                "cartTotal": body.cart_total,
+                "currency": body.currency,
+            },
+        )
+        if failure:
+            return failure
+        found = payload["quote"]
+        return _answer(
+            CreditQuoteAnswer(
+                customer_found=found["customerFound"],
+                available=found["available"],
+                max_usable=found["maxUsable"],
+                currency=found["currency"],
+            )
+        )
+
+    async def hold(request: Request) -> Response:
+        """Hold credit for an order being placed."""
+        payload, failure = await execute(
+            request,
+            CreditHoldRequest,
+            HOLD,
+            lambda body: {
+                "input": {
+                    "orderExternalId": body.order_external_id,
+                    "customer": _customer(body.customer),
+                    "amount": body.amount,
+                    "currency": body.currency,
+                }
+            },
+        )
+        if failure:
+            return failure
+        held = payload["hold"]
+        return _answer(
+            CreditHoldAnswer(
+                order_external_id=held["orderExternalId"],
+                held=held["held"],
+                available=held["available"],
+                currency=held["currency"],
+            )
+        )
+
+    async def release(request: Request) -> Response:
+        """Give back the credit held for an order."""
+        payload, failure = await execute(
+            request,
+            CreditReleaseRequest,
+            RELEASE,
+            lambda body: {"orderExternalId": body.order_external_id},
+        )
+        if failure:
+            return failure
+        released = payload["release"]
+        return _answer(
+            CreditReleaseAnswer(
+                order_external_id=released["orderExternalId"],
+                released=released["released"],
+                available=released["available"],
+                currency=released["currency"],
+            )
+        )
+
+    async def validate_coupon(request: Request) -> Response:
+        """Check a coupon code the store does not know."""
+        payload, failure = await execute(
+            request,
+            CouponCheckRequest,
+            VALIDATE_COUPON,
+            lambda body: {
+                "code": body.code,
+                "customer": _customer(body.customer),
+                "cartTotal": body.cart_total,
+                "currency": body.currency,
+            },
+        )
+        if failure:
+            return failure
+        check = payload["check"]
+        return _answer(
+            CouponCheckAnswer(
+                valid=check["valid"], code=check["code"], reason=check["reason"], message=check["message"]
+            )
+        )
+
+    return [
+        Route("/rest/v1/connection", connection, methods=["GET"]),
+        Route("/rest/v1/credit/quote", quote, methods=["POST"]),
+        Route("/rest/v1/credit/hold", hold, methods=["POST"]),
+        Route("/rest/v1/credit/release", release, methods=["POST"]),
+        Route("/rest/v1/coupons/validate", validate_coupon, methods=["POST"]),
+    ]
+
+
+def _customer(ref: CustomerRef) -> dict[str, str | None]:
+    return {"externalId": ref.external_id, "phone": ref.phone, "email": ref.email}
+
+
+def _answer(model: BaseModel) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json", exclude_none=True))
+
+
+def _reasons(error: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in item['loc']) or 'body'}: {item['msg']}" for item in error.errors()
+    ]
+    more = len(problems) - MAX_REASONS
+    return "; ".join(problems[:MAX_REASONS]) + (f"; and {more} more" if more > 0 else "")
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------------
+
+_, _definitions = models_json_schema(
+    [
+        (CreditQuoteRequest, "validation"),
+        (CreditHoldRequest, "validation"),
+        (CreditReleaseRequest, "validation"),
+        (CouponCheckRequest, "validation"),
+        (ConnectionAnswer, "serialization"),
+        (CreditQuoteAnswer, "serialization"),
+        (CreditHoldAnswer, "serialization"),
+        (CreditReleaseAnswer, "serialization"),
+        (CouponCheckAnswer, "serialization"),
+        (InsufficientCreditAnswer, "serialization"),
+    ],
+    ref_template="#/components/schemas/{model}",
+)
+CHECKOUT_OPENAPI_SCHEMAS: dict[str, Any] = dict(_definitions.get("$defs", {}))
+"""Component schemas the checkout paths refer to; merge them into ``components.schemas``."""
+
+
+def _content(schema_name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    description: str,
+    *,
+    request: str | None,
+    answer: tuple[str, str],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    """An operation answering ``answer`` (schema, description) with 200 and ``errors`` as ``Error``."""
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary, "description": description}
+    if request is not None:
+        operation["requestBody"] = {"required": True, "content": _content(request)}
+    schema_name, answered = answer
+    operation["responses"] = {
+        "200": {"description": answered, "content": _content(schema_name)},
+        **{status: {"description": text, "content": _content("Error")} for status, text in errors.items()},
+    }
+    return operation
+
+
+_AUTH_ERRORS = {"401": "No valid store key.", "403": "The key may not do this in its store."}
+_BODY_ERRORS = {**_AUTH_ERRORS, "400": "The body is not JSON.", "413": "A body over 5 MiB."}
+_MISMATCH = "a currency other than the store's (`CURRENCY_MISMATCH`)"
+
+_hold = _operation(
+    "holdCredit",
+    "Hold credit for an order being placed",
+    "Takes the amount from the customer's available credit at once, under a lock, so two checkouts can "
+    "never spend the same credit. Once per order: holding again for the same order returns what it holds "
+    "and takes nothing more. The order's events later settle the hold with the order's `credit_used`; a "
+    "cancelled or failed order, or `POST /rest/v1/credit/release`, gives it back.",
+    request="CreditHoldRequest",
+    answer=("CreditHoldAnswer", "The order holds the credit."),
+    errors={
+        **_BODY_ERRORS,
+        "422": (
+            "An invalid body or amount (`INVALID`), an unknown customer (`CUSTOMER_NOT_FOUND`) or "
+            f"{_MISMATCH}."
+        ),
+    },
+)
+_hold["responses"]["409"] = {
+    "description": "`INSUFFICIENT_CREDIT`: the customer cannot cover the amount; nothing was taken.",
+    "content": _content("InsufficientCreditAnswer"),
+}
+
+CHECKOUT_OPENAPI_PATHS: dict[str, Any] = {
+    "/rest/v1/connection": {
+        "get": _operation(
+            "getConnection",
+            "Check the store key",
+            "The plugin's connection test: the store the key belongs to.",
+            request=None,
+            answer=("ConnectionAnswer", "The key works."),
+            errors=_AUTH_ERRORS,
+        )
+    },
+    "/rest/v1/credit/quote": {
+        "post": _operation(
+            "quoteCredit",
+            "What a customer could spend on a cart",
+            "The customer's available credit and, of it, at most the cart total. A customer Revisit does "
+            "not know is answered `customer_found: false` with zeros. Takes nothing.",
+            request="CreditQuoteRequest",
+            answer=("CreditQuoteAnswer", "The quote."),
+            errors={**_BODY_ERRORS, "422": f"An invalid body or amount (`INVALID`) or {_MISMATCH}."},
+        )
+    },
+    "/rest/v1/credit/hold": {"post": _hold},
+    "/rest/v1/credit/release": {
+        "post": _operation(
+            "releaseCredit",
+            "Give back the credit held for an order",
+            "For a checkout that did not place its order. What a live order reports in `credit_used` stays "
+            "spent (cancel the order to give that back). Releasing again, or an order that held nothing, "
+            "gives back `0`.",
+            request="CreditReleaseRequest",
+            answer=("CreditReleaseAnswer", "What was given back."),
+            errors={**_BODY_ERRORS, "422": "An invalid body (`INVALID`)."},
+        )
+    },
+    "/rest/v1/coupons/validate": {
+        "post": _operation(
+            "validateCoupon",
+            "Check a coupon code the store does not know",
+            "Whether the code is a Revisit coupon the customer may apply to this cart. Revisit issues no "
+            "coupons yet, so every code is answered `valid: false`, `reason: unknown_code`.",
+            request="CouponCheckRequest",
+            answer=("CouponCheckAnswer", "The answer for the code."),
+            errors={**_BODY_ERRORS, "422": f"An invalid body or code (`INVALID`) or {_MISMATCH}."},
+        )
+    },
+}
+"""OpenAPI 3.1 path items of the checkout routes; they refer to ``Error`` and to
+:data:`CHECKOUT_OPENAPI_SCHEMAS`."""

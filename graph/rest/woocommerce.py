@@ -1,0 +1,236 @@
+"""``POST /rest/v1/woocommerce/webhook``: WooCommerce's own webhooks, for stores that run no plugin.
+
+The delivery URL names the store key (``?key=<public id>``); the body is authenticated by WooCommerce's
+signature, ``X-WC-Webhook-Signature`` = base64(HMAC-SHA256(raw body, webhook secret)), checked against the
+secret Revisit made for that key (``createWebhookSecret``). The route then runs one fixed GraphQL
+mutation, ``ingestWooCommerceWebhook``, as that store key, like every other REST route.
+
+Every delivery that is authentic is answered 200, even when its event is rejected: WooCommerce counts any
+other status as a failure, never retries, and disables the webhook after a few failures in a row. The
+body says what happened. When a webhook is saved WooCommerce first sends a ping, a form body
+``webhook_id=<n>`` without a topic; it is answered 200 (once its signature, if any, checks out).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Final
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from strawberry import Schema
+
+from domain.tenancy import webhooks
+from domain.tenancy.models import StoreKey
+from graph.view import build_context
+from permissions.principal import Principal
+
+WEBHOOK_PATH: Final = "/rest/v1/woocommerce/webhook"
+SIGNATURE_HEADER: Final = "X-WC-Webhook-Signature"
+TOPIC_HEADER: Final = "X-WC-Webhook-Topic"
+DELIVERY_ID_HEADER: Final = "X-WC-Webhook-Delivery-ID"
+WEBHOOK_ID_HEADER: Final = "X-WC-Webhook-ID"
+SOURCE_HEADER: Final = "X-WC-Webhook-Source"
+
+INGEST_WEBHOOK = """
+mutation WooCommerceWebhook(
+  $topic: String!, $payload: JSON!, $deliveryId: String, $webhookId: String, $storeUrl: String
+) {
+  ingestWooCommerceWebhook(
+    topic: $topic, payload: $payload, deliveryId: $deliveryId, webhookId: $webhookId, storeUrl: $storeUrl
+  ) {
+    accepted duplicates rejected ignored
+    results { id status reason }
+    errors { code field message }
+  }
+}
+"""
+
+_PING_BODY = re.compile(rb"webhook_id=\d+")
+
+
+def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
+    """The webhook route, running its document against ``schema``."""
+    # routes.py lists this route and openapi.py its description, so routes.py's helpers are imported when
+    # the route is built rather than when this module loads, which would make the modules import each other.
+    from graph.rest.routes import MAX_BODY_BYTES, _json_body, problem
+
+    async def run_as_key(
+        key: StoreKey, variables: dict[str, Any], request: Request
+    ) -> tuple[Any, Response | None]:
+        """Execute the fixed mutation as ``key`` (the signature stood in for its bearer token)."""
+        tenant = str(key.tenant_id)  # type: ignore[attr-defined]
+        principal = Principal(kind="store_key", id=key.id, roles={tenant: frozenset({"store"})})
+        context = replace(await build_context(request), principal=principal, tenant_id=key.tenant_id)  # type: ignore[attr-defined]
+        structlog.contextvars.bind_contextvars(principal=principal.subject, tenant_id=tenant)
+        result = await schema.execute(INGEST_WEBHOOK, variable_values=variables, context_value=context)
+        if result.errors:
+            codes = [(error.extensions or {}).get("code") for error in result.errors]
+            if "FORBIDDEN" in codes:
+                return None, problem(403, "FORBIDDEN", "This key may not send events.")
+            return None, problem(500, "INTERNAL", "Internal error.")
+        return result.data, None
+
+    async def receive_webhook(request: Request) -> Response:
+        """Receive one WooCommerce webhook delivery (see the OpenAPI description)."""
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return problem(413, "TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes.")
+        sealing_key = webhooks.encryption_key(request.app.state.settings.resolved_secret_key())
+        sender = await webhooks.find_sender(
+            public_id=request.query_params.get("key", "").strip(), encryption_key=sealing_key
+        )
+        if sender is None:
+            return problem(
+                401,
+                "UNAUTHENTICATED",
+                "Unknown or revoked store key, or the key has no webhook secret: check ?key= in the "
+                "delivery URL.",
+            )
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if signature is not None and not webhooks.signature_matches(body, signature, sender.secret):
+            return problem(
+                401, "INVALID_SIGNATURE", "The signature does not match this key's webhook secret."
+            )
+        topic = request.headers.get(TOPIC_HEADER, "").strip()
+        if not topic and _PING_BODY.fullmatch(body.strip()):
+            return JSONResponse({"ping": "ok"})
+        if signature is None:
+            return problem(401, "INVALID_SIGNATURE", f"Sign the body: send {SIGNATURE_HEADER}.")
+        if not topic:
+            return problem(400, "MISSING_TOPIC", f"Say what happened: send {TOPIC_HEADER}.")
+        payload, failure = await _json_body(request)
+        if failure:
+            return failure
+        await webhooks.mark_used(key=sender.key)
+        variables = {
+            "topic": topic,
+            "payload": payload,
+            "deliveryId": request.headers.get(DELIVERY_ID_HEADER),
+            "webhookId": request.headers.get(WEBHOOK_ID_HEADER),
+            "storeUrl": request.headers.get(SOURCE_HEADER),
+        }
+        data, failure = await run_as_key(sender.key, variables, request)
+        if failure:
+            return failure
+        answer = data["ingestWooCommerceWebhook"]
+        if answer["errors"]:
+            error = answer["errors"][0]
+            return problem(422, error["code"], error["message"])
+        del answer["errors"]
+        return JSONResponse(answer)
+
+    return [Route(WEBHOOK_PATH, receive_webhook, methods=["POST"])]
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _header(name: str, description: str, *, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+
+
+WOOCOMMERCE_OPENAPI_PATHS: Final[dict[str, Any]] = {
+    WEBHOOK_PATH: {
+        "post": {
+            "operationId": "receiveWooCommerceWebhook",
+            "summary": "Receive a WooCommerce webhook",
+            "description": (
+                "For stores that connect without the plugin: set this as the Delivery URL of WooCommerce "
+                "webhooks (WooCommerce › Settings › Advanced › Webhooks, API version WP REST API Integration "
+                "v3) with the secret made by `createWebhookSecret`. Topics `order.created`, `order.updated`, "
+                "`order.restored`, `customer.created` and `customer.updated` become events (an order's "
+                "refunds each become an `order.refunded` event); other topics, deletions included, are "
+                "answered 200 and ignored. An authentic delivery is always answered 200, even when its event "
+                "is rejected (the body says why), because WooCommerce never retries a delivery and disables "
+                "a webhook that keeps failing. A repeated delivery of the same content is a duplicate. "
+                "WooCommerce's ping (form body `webhook_id=<n>`, sent when a webhook is saved) is answered "
+                "200 once the key is known."
+            ),
+            "security": [],
+            "parameters": [
+                {
+                    "name": "key",
+                    "in": "query",
+                    "required": True,
+                    "description": "The public id of the store key (its prefix: rvk_<prefix>_…).",
+                    "schema": {"type": "string"},
+                },
+                _header(
+                    SIGNATURE_HEADER,
+                    "base64(HMAC-SHA256(raw body, webhook secret)). Required except on the ping.",
+                ),
+                _header(
+                    TOPIC_HEADER, "The webhook's topic, e.g. `order.updated`. Required except on the ping."
+                ),
+                _header(
+                    DELIVERY_ID_HEADER, "WooCommerce's id of this delivery; kept with the stored events."
+                ),
+                _header(WEBHOOK_ID_HEADER, "WooCommerce's id of the webhook; kept with the stored events."),
+                _header(SOURCE_HEADER, "The store's address; kept with the stored events."),
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "description": (
+                                "The order or customer exactly as WooCommerce's REST API v3 returns it."
+                            ),
+                        }
+                    },
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "description": "WooCommerce's ping.",
+                            "properties": {"webhook_id": {"type": "string"}},
+                        }
+                    },
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Received, ignored or a ping; see the counts and each event's result.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "accepted": {"type": "integer"},
+                                    "duplicates": {"type": "integer"},
+                                    "rejected": {"type": "integer"},
+                                    "ignored": {
+                                        "type": "boolean",
+                                        "description": "The topic carries nothing Revisit uses.",
+                                    },
+                                    "results": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/EventResult"},
+                                    },
+                                    "ping": {"type": "string", "description": "`ok`, on a ping only."},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": _error("The body is not JSON, or there is no topic."),
+                "401": _error("Unknown or revoked key, no webhook secret, or a missing or wrong signature."),
+                "413": _error("A body over 5 MiB."),
+            },
+        }
+    }
+}

@@ -1,0 +1,111 @@
+<?php
+/**
+ * The plugin's options: one access key, plus state the plugin keeps for itself.
+ *
+ * @package Revisit\WooCommerce
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Option names and accessors.
+ */
+final class Revisit_Settings {
+
+	const OPTION_KEY        = 'revisit_access_key';
+	const OPTION_CONNECTION = 'revisit_connection';
+	const OPTION_SENDER     = 'revisit_sender_state';
+	const OPTION_BACKFILL   = 'revisit_backfill';
+	const OPTION_DB_VERSION = 'revisit_db_version';
+	const OPTION_LOCK       = 'revisit_sender_lock';
+
+	/**
+	 * The placeholder production address; set REVISIT_API_URL or the `revisit_api_url` filter.
+	 */
+	const DEFAULT_API_URL = 'https://api.revisit.example';
+
+	/**
+	 * Every option the plugin creates (removed by uninstall.php).
+	 *
+	 * @return string[]
+	 */
+	public static function all_options() {
+		return array(
+			self::OPTION_KEY,
+			self::OPTION_CONNECTION,
+			self::OPTION_SENDER,
+			self::OPTION_BACKFILL,
+			self::OPTION_DB_VERSION,
+			self::OPTION_LOCK,
+		);
+	}
+
+	/**
+	 * The Revisit server's base address, without a trailing slash.
+	 *
+	 * @return string
+	 */
+	public static function api_url() {
+		$url = defined( 'REVISIT_API_URL' ) ? (string) REVISIT_API_URL : self::DEFAULT_API_URL;
+		/**
+		 * Filters the Revisit server address the plugin talks to.
+		 *
+		 * @param string $url Base address, e.g. https://api.revisit.example.
+		 */
+		$url = (string) apply_filters( 'revisit_api_url', $url );
+		return untrailingslashit( $url );
+	}
+
+	/**
+	 * The store's access key ("rvk_<public>_<secret>"), or an empty string.
+	 *
+	 * @return string
+	 */
+	public static function access_key() {
+		return trim( (string) get_option( self::OPTION_KEY, '' ) );
+	}
+
+	/**
+	 * Store a new access key. Clears the last connection result and any pause caused by the old key.
+	 *
+	 * @param string $key Key as typed.
+	 * @return bool Whether the key changed.
+	 */
+	public static function set_access_key( $key ) {
+		$key = trim( sanitize_text_field( (string) $key ) );
+		if ( self::access_key() === $key ) {
+			return false;
+		}
+		update_option( self::OPTION_KEY, $key, false );
+		delete_option( self::OPTION_CONNECTION );
+		Revisit_Sender::resume();
+		return true;
+	}
+
+	/**
+	 * The key with its secret hidden, for display: "rvk_ab12…".
+	 *
+	 * @return string
+	 */
+	public static function masked_key() {
+		$key = self::access_key();
+		if ( '' === $key ) {
+			return '';
+		}
+		$parts = explode( '_', $key );
+		if ( count( $parts ) >= 3 && 'rvk' === $parts[0] ) {
+			return 'rvk_' . $parts[1] . '_…';
+		}
+		return substr( $key, 0, 4 ) . '…';
+	}
+
+	/**
+	 * Last "test connection" result.
+	 *
+	 * @return array{ok?:bool,store?:array,error?:string,checked_at?:int}
+	 */
+	public static function connection() {
+		$value = get_option( self::OPTION_CONNECTION, array() );
+		return is_array( $value ) ? $value : array();
+	}
+}
