@@ -65,7 +65,8 @@ async def upsert_order(
     order.discount_total = to_minor(data.discount_total, currency, field="discount_total")
     order.shipping_total = to_minor(data.shipping_total, currency, field="shipping_total")
     order.tax_total = to_minor(data.tax_total, currency, field="tax_total")
-    order.credit_used = to_minor(data.credit_used, currency, field="credit_used")
+    if data.credit_used is not None:
+        order.credit_used = to_minor(data.credit_used, currency, field="credit_used")
     order.coupon_codes = list(data.coupon_codes)
     order.billing = data.billing.model_dump(mode="json", exclude_none=True) if data.billing else {}
     order.placed_at = data.created_at or (order.placed_at if previous_status else occurred_at)

@@ -311,9 +311,12 @@ class OrderData(_Payload):
     discount_total: Amount = Field(default=Decimal(0), description="Discounts, coupons included.")
     shipping_total: Amount = Field(default=Decimal(0), description="Shipping charged.")
     tax_total: Amount = Field(default=Decimal(0), description="Tax charged.")
-    credit_used: Amount = Field(
-        default=Decimal(0),
-        description="Revisit store credit the customer spent on this order at checkout.",
+    credit_used: Amount | None = Field(
+        default=None,
+        description=(
+            "Revisit store credit the customer spent on this order at checkout. Leave it out when the "
+            "sender does not know it (e.g. WooCommerce's own webhooks): what Revisit has is kept."
+        ),
         examples=["50000"],
     )
     coupon_codes: Codes = Field(

@@ -36,6 +36,11 @@ class _Can(BasePermission):
         if not context.principal.is_authenticated:
             raise StrawberryGraphQLError(IsAuthenticated.message, extensions=IsAuthenticated.error_extensions)
         tenant_id = _target_tenant(source, kwargs, context.tenant_id)
+        if tenant_id is None and not context.principal.roles_in(None):
+            raise StrawberryGraphQLError(
+                "Say which store: pass tenantId or the X-Revisit-Tenant header.",
+                extensions={"code": "TENANT_REQUIRED"},
+            )
         return is_allowed(context.principal, tenant_id, self.obj, self.action)
 
 

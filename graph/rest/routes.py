@@ -31,6 +31,9 @@ mutation Ingest($events: [JSON!]!) {
 }
 """
 
+# Top-level errors a client can act on, and their HTTP statuses; anything else is a 500.
+CLIENT_ERRORS = {"TENANT_REQUIRED": 422, "NOT_FOUND": 404, "INVALID_PAGE_SIZE": 422, "INVALID_CURSOR": 422}
+
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 SWAGGER_PAGE = """<!doctype html>
@@ -58,6 +61,9 @@ async def _run(
             return None, problem(401, "UNAUTHENTICATED", "Send Authorization: Bearer <store key>.")
         if "FORBIDDEN" in codes:
             return None, problem(403, "FORBIDDEN", "This key may not do that.")
+        for code, status in CLIENT_ERRORS.items():
+            if code in codes:
+                return None, problem(status, code, result.errors[codes.index(code)].message)
         return None, problem(500, "INTERNAL", "Internal error.")
     return result.data, None
 

@@ -6,6 +6,7 @@ import pytest
 
 from domain.events.processing import process_pending
 from domain.events.service import store_events
+from domain.tenancy import service as tenancy
 from tests.support.api import ApiClient
 from tests.support.events import NOW, order
 from tests.support.factories import Owner, make_owner, make_store_key
@@ -16,11 +17,26 @@ QUERIES = {
     "customers": "query($t: ID) { customers(tenantId: $t) { edges { node { id } } } }",
     "orders": "query($t: ID) { orders(tenantId: $t) { edges { node { id } } } }",
     "ingestedEvents": "query($t: ID) { ingestedEvents(tenantId: $t) { edges { node { id } } } }",
+    "creditQuote": (
+        'query($t: ID) { creditQuote(customer: {phone: "09121234567"}, cartTotal: "1000", currency: "IRT",'
+        " tenantId: $t) { quote { available } } }"
+    ),
+    "validateCoupon": (
+        'query($t: ID) { validateCoupon(code: "X", customer: {phone: "09121234567"}, cartTotal: "1000",'
+        ' currency: "IRT", tenantId: $t) { check { valid } } }'
+    ),
 }
 MUTATIONS = {
     "createStoreKey": 'mutation($t: ID) { createStoreKey(name: "x", tenantId: $t) { token } }',
     "ingestEvents": 'mutation($t: ID) { ingestEvents(events: [{id: "x"}], tenantId: $t) { accepted } }',
     "replayEvents": 'mutation($t: ID) { replayEvents(ids: ["1"], tenantId: $t) { requeued } }',
+    "releaseCredit": (
+        'mutation($t: ID) { releaseCredit(orderExternalId: "1042", tenantId: $t) { errors { code } } }'
+    ),
+    "ingestWooCommerceWebhook": (
+        'mutation($t: ID) { ingestWooCommerceWebhook(topic: "order.updated", payload: {}, tenantId: $t)'
+        " { accepted } }"
+    ),
 }
 
 
@@ -84,3 +100,17 @@ async def test_anonymous_callers_get_nothing(client: ApiClient) -> None:
     results = [await client.graphql(doc, {"t": victim.tenant_id}) for doc in QUERIES.values()]
     # then
     assert all(result.error_codes() == ["UNAUTHENTICATED"] for result in results)
+
+
+async def test_a_user_of_two_stores_must_say_which_one(client: ApiClient) -> None:
+    """Roles in two stores, no tenantId or header: TENANT_REQUIRED; naming one of them works."""
+    # given
+    owner = await make_owner(store="First")
+    second = await make_owner(store="Second")
+    await tenancy.grant_role(user_id=owner.user.id, tenant_id=second.tenant.id, role="analyst")
+    # when
+    unsaid = await client.graphql(QUERIES["customers"], {}, token=owner.token)
+    said = await client.graphql(QUERIES["tenant"], {"t": second.tenant_id}, token=owner.token)
+    # then
+    assert unsaid.error_codes() == ["TENANT_REQUIRED"]
+    assert said.ok()["tenant"]["id"] == second.tenant_id

@@ -151,3 +151,23 @@ async def test_one_tenant_never_processes_or_sees_another_tenants_events(db: Non
     assert report.processed == 1
     assert await IngestedEvent.filter(tenant_id=second.tenant.id, status="pending").count() == 1
     assert await Order.filter(tenant_id=second.tenant.id).count() == 0
+
+
+async def test_an_order_event_that_does_not_report_credit_keeps_the_credit_already_recorded(db: None) -> None:
+    """A sender that knows nothing of Revisit credit (WooCommerce's webhooks) never erases credit_used."""
+    # given: the plugin reported 50,000 of credit spent on the order
+    owner = await make_owner()
+    with_credit = order("e-1", status="processing", at="2026-11-20T10:00:00+03:30")
+    with_credit["data"]["credit_used"] = "50000"
+    await store_events(tenant_id=owner.tenant.id, source="api", raw_events=[with_credit])
+    await process_pending(tenant_id=owner.tenant.id, now=NOW)
+    # when: a later description of the order says nothing about credit
+    await store_events(
+        tenant_id=owner.tenant.id,
+        source="woocommerce_webhook",
+        raw_events=[order("e-2", status="completed", at="2026-11-20T11:00:00+03:30")],
+    )
+    await process_pending(tenant_id=owner.tenant.id, now=NOW)
+    # then
+    stored = await Order.get(tenant_id=owner.tenant.id, external_id="1042")
+    assert (stored.status, stored.credit_used) == ("completed", 50000)

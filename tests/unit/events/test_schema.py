@@ -90,7 +90,7 @@ def test_valid_order_event_is_parsed_into_order_data():
     assert result.data.items[0].product_id == "88"
     assert result.data.items[0].category_ids == []
     assert result.data.discount_total == Decimal(0)
-    assert result.data.credit_used == Decimal(0)
+    assert result.data.credit_used is None  # not reported: the stored amount is kept
     assert result.data.billing is not None
     assert result.data.billing.phone == "۰۹۱۲۱۲۳۴۵۶۷"
 
