@@ -6,7 +6,7 @@
 #   plugin/tests/run.sh [phpunit arguments]     e.g. --filter Outage
 #
 # Environment (defaults in brackets): WP_CORE_DIR [/usr/share/wordpress], REVISIT_WP_DB_NAME
-# [revisit_wp_test], REVISIT_WP_DB_HOST [127.0.0.1], REVISIT_WP_DB_PORT [3306], REVISIT_WP_DB_USER
+# [revisit_wp_test_<pid>, dropped afterwards], REVISIT_WP_DB_HOST [127.0.0.1], REVISIT_WP_DB_PORT [3306], REVISIT_WP_DB_USER
 # [root], REVISIT_WP_DB_PASSWORD [empty], PHPUNIT [phpunit], REVISIT_EVENTS_DUMP (a file: every event
 # the local Revisit accepted, one JSON per line — the Python wrapper checks them against the real schema).
 # Exits non-zero when anything fails.
@@ -16,7 +16,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PLUGIN_ROOT="$(dirname "$HERE")"
 WP_CORE_DIR="${WP_CORE_DIR:-/usr/share/wordpress}"
 PHPUNIT="${PHPUNIT:-phpunit}"
-export REVISIT_WP_DB_NAME="${REVISIT_WP_DB_NAME:-revisit_wp_test}"
+# One database per run, so runs side by side (two checkouts, a developer and CI) never share rows.
+export REVISIT_WP_DB_NAME="${REVISIT_WP_DB_NAME:-revisit_wp_test_$$}"
 export REVISIT_WP_DB_HOST="${REVISIT_WP_DB_HOST:-127.0.0.1}"
 export REVISIT_WP_DB_PORT="${REVISIT_WP_DB_PORT:-3306}"
 export REVISIT_WP_DB_USER="${REVISIT_WP_DB_USER:-root}"
@@ -30,7 +31,11 @@ command -v "$PHPUNIT" >/dev/null 2>&1 || fail "phpunit is missing (apt-get insta
 php -r 'exit(extension_loaded("mysqli") ? 0 : 1);' || fail "PHP's mysqli extension is missing (apt-get install php-mysql)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/revisit-wp-test.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
+drop_database() {
+  php -r '$m = @new mysqli(getenv("REVISIT_WP_DB_HOST"), getenv("REVISIT_WP_DB_USER"), getenv("REVISIT_WP_DB_PASSWORD"), "", (int) getenv("REVISIT_WP_DB_PORT"));
+    if (!$m->connect_errno) { $m->query("DROP DATABASE IF EXISTS `" . getenv("REVISIT_WP_DB_NAME") . "`"); }' || true
+}
+trap 'drop_database; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/wp-content/uploads" "$WORK/wp-content/languages" "$WORK/server"
 
 echo "== php -l (every PHP file under plugin/)"
