@@ -293,12 +293,22 @@ class Revisit_Admin {
 						<td>
 							<input type="password" id="revisit_access_key" name="revisit_access_key" class="regular-text code" value="" autocomplete="off" spellcheck="false" placeholder="<?php echo esc_attr( '' !== $masked ? $masked : 'rvk_…' ); ?>" />
 							<p class="description">
-								<?php esc_html_e( 'Create a store key in Revisit and paste it here (it starts with rvk_). It is the only setting.', 'revisit-woocommerce' ); ?>
+								<?php
+								// The key is Latin text inside a possibly right-to-left sentence: isolate it so its underscores stay put.
+								printf(
+									/* translators: %s: the key's fixed beginning, rvk_ */
+									esc_html__( 'Create a store key in Revisit and paste it here (it starts with %s). It is the only setting.', 'revisit-woocommerce' ),
+									'<bdi dir="ltr"><code>rvk_</code></bdi>'
+								);
+								?>
 								<?php if ( '' !== $masked ) : ?>
 									<br />
 									<?php
-									/* translators: %s: the start of the saved key, e.g. rvk_ab12_… */
-									echo esc_html( sprintf( __( 'Saved key: %s — leave the field empty to keep it.', 'revisit-woocommerce' ), $masked ) );
+									printf(
+										/* translators: %s: the start of the saved key, e.g. rvk_ab12_… */
+										esc_html__( 'Saved key: %s — leave the field empty to keep it.', 'revisit-woocommerce' ),
+										'<bdi dir="ltr"><code>' . esc_html( $masked ) . '</code></bdi>'
+									);
 									?>
 								<?php endif; ?>
 							</p>
