@@ -70,7 +70,10 @@ async def _process_one(
     tenant: Tenant, event_id: int, now: datetime, handlers: Sequence[Handler], report: ProcessReport
 ) -> None:
     try:
-        async with in_transaction():
+        async with in_transaction() as connection:
+            # One event of a tenant at a time, across all workers: two events about the same new
+            # customer must not both create it. Released when the transaction ends.
+            await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [str(tenant.id)])
             row = (
                 await IngestedEvent.filter(id=event_id, status="pending")
                 .select_for_update(skip_locked=True)

@@ -159,6 +159,8 @@ class AnswerDroppingProxy:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
+        self._listener.settimeout(0.05)
+        self._closing = threading.Event()
         self.port: int = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, name="answer-dropping-proxy", daemon=True)
         self._thread.start()
@@ -179,9 +181,9 @@ class AnswerDroppingProxy:
         return result
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._listener.close()
+        self._closing.set()
         self._thread.join(timeout=5)
+        self._listener.close()
 
     def __enter__(self) -> AnswerDroppingProxy:
         return self
@@ -192,11 +194,11 @@ class AnswerDroppingProxy:
         self.close()
 
     def _serve(self) -> None:
-        while True:
+        while not self._closing.is_set():
             try:
                 client, _ = self._listener.accept()
-            except OSError:
-                return  # closed
+            except TimeoutError:
+                continue
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def _handle(self, client: socket.socket) -> None:
@@ -238,7 +240,7 @@ class AnswerDroppingProxy:
 
     @staticmethod
     def _read_request(client: socket.socket) -> bytes:
-        """One request, rewritten to ``Connection: close`` (so the server ends its answer by closing)."""
+        """One request, rewritten to ``Connection: close`` (one upstream connection per request)."""
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = client.recv(65536)

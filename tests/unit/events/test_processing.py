@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from domain.commerce.models import Order, Refund
@@ -171,3 +172,33 @@ async def test_an_order_event_that_does_not_report_credit_keeps_the_credit_alrea
     # then
     stored = await Order.get(tenant_id=owner.tenant.id, external_id="1042")
     assert (stored.status, stored.credit_used) == ("completed", 50000)
+
+
+async def test_workers_processing_one_store_at_once_never_create_a_customer_twice(db: None) -> None:
+    """Concurrent jobs for one store take turns per event, so a sign-up and its order meet one customer."""
+    # given: thirty new customers, each with a sign-up and an order
+    owner = await make_owner()
+    events: list[dict[str, Any]] = []
+    for number in range(30):
+        events.append(
+            {
+                "id": f"signup-{number}",
+                "type": "customer.created",
+                "occurred_at": f"2026-11-20T10:{number:02d}:00+03:30",
+                "data": {"external_id": f"c{number}", "phone": f"09120000{number:03d}"},
+            }
+        )
+        placed = order(
+            f"o-{number}", status="processing", at="2026-11-20T10:00:00+03:30", external_id=f"c{number}"
+        )
+        placed["data"]["external_id"] = f"order-{number}"
+        placed["data"]["billing"] = {"phone": f"09120000{number:03d}"}
+        events.append(placed)
+    await store_events(tenant_id=owner.tenant.id, source="api", raw_events=events)
+    # when: four workers process the store's events at the same moment
+    reports = await asyncio.gather(*[process_pending(tenant_id=owner.tenant.id, now=NOW) for _ in range(4)])
+    # then
+    assert sum(report.processed for report in reports) == len(events)
+    assert sum(report.failed for report in reports) == 0
+    assert await Customer.filter(tenant_id=owner.tenant.id).count() == 30
+    assert await IngestedEvent.filter(tenant_id=owner.tenant.id, status="processed").count() == len(events)
