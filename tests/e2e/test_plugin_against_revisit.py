@@ -74,11 +74,11 @@ def _missing_tools() -> list[str]:
     return missing
 
 
-# CI sets REVISIT_REQUIRE_PLUGIN_TESTS so a missing tool fails the run instead of skipping it (the
+# CI sets REVISIT_REQUIRE_ALL_TESTS so a missing tool fails the run instead of skipping it (the
 # same rule as tests/plugin/test_plugin_phpunit.py).
 MISSING = _missing_tools()
 pytestmark = pytest.mark.skipif(
-    bool(MISSING) and not os.environ.get("REVISIT_REQUIRE_PLUGIN_TESTS"),
+    bool(MISSING) and not os.environ.get("REVISIT_REQUIRE_ALL_TESTS"),
     reason=f"the plugin's end-to-end test needs {', '.join(MISSING)} ({APT})",
 )
 

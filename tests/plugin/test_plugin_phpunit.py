@@ -31,9 +31,9 @@ def _missing_tools() -> list[str]:
     return missing
 
 
-# CI sets REVISIT_REQUIRE_PLUGIN_TESTS so a missing tool fails the run instead of skipping it.
+# CI sets REVISIT_REQUIRE_ALL_TESTS so a missing tool fails the run instead of skipping it.
 @pytest.mark.skipif(
-    bool(_missing_tools()) and not os.environ.get("REVISIT_REQUIRE_PLUGIN_TESTS"),
+    bool(_missing_tools()) and not os.environ.get("REVISIT_REQUIRE_ALL_TESTS"),
     reason=f"the plugin's PHP tests need {', '.join(_missing_tools())} ({APT})",
 )
 def test_plugin_phpunit_suite_passes(tmp_path: Path) -> None:
