@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Self
 
 import strawberry
 from strawberry.scalars import JSON
@@ -74,7 +75,7 @@ class IngestEventsPayload:
     errors: list[IngestError] = strawberry.field(default_factory=list)
 
     @classmethod
-    def from_result(cls, result: EventBatchResult) -> IngestEventsPayload:
+    def from_result(cls, result: EventBatchResult) -> Self:
         return cls(
             results=[EventResult(id=r.id, status=r.status.value, reason=r.reason) for r in result.results],
             accepted=result.accepted,

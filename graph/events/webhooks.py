@@ -14,32 +14,16 @@ from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
 from graph.core.permissions import Can
-from graph.events.types import EventResult, IngestError, IngestErrorCode
+from graph.events.types import IngestError, IngestErrorCode, IngestEventsPayload
 from jobs.queue import enqueue_ingest
 
 
 @strawberry.type(description="What Revisit made of one WooCommerce webhook delivery.")
-class WooCommerceWebhookPayload:
-    results: list[EventResult] = strawberry.field(
-        default_factory=list, description="One result per event the delivery stood for, in order."
-    )
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
+class WooCommerceWebhookPayload(IngestEventsPayload):
     ignored: bool = strawberry.field(
         default=False,
         description="True when the topic carries nothing Revisit uses (deletions, products, coupons).",
     )
-    errors: list[IngestError] = strawberry.field(default_factory=list)
-
-    @classmethod
-    def from_result(cls, result: EventBatchResult) -> WooCommerceWebhookPayload:
-        return cls(
-            results=[EventResult(id=r.id, status=r.status.value, reason=r.reason) for r in result.results],
-            accepted=result.accepted,
-            duplicates=result.duplicates,
-            rejected=result.rejected,
-        )
 
 
 @strawberry.type
