@@ -33,6 +33,7 @@ from graph.rest.checkout_models import (
     InsufficientCreditAnswer,
     StoreDetails,
 )
+from graph.rest.http import problem, read_json, run
 
 CONNECTION = "query Connection { tenant { id name currency timezone } }"
 QUOTE = """
@@ -76,22 +77,19 @@ Body = TypeVar("Body", bound=BaseModel)
 
 def checkout_routes(schema: Schema) -> list[BaseRoute]:
     """The checkout routes, running their documents against ``schema``."""
-    # routes.py lists these routes, so its helpers are imported when the routes are built rather than
-    # when this module loads: importing them at the top would make the two modules import each other.
-    from graph.rest.routes import _json_body, _run, problem
 
     async def execute(
         request: Request, model: type[Body], document: str, variables: Callable[[Body], dict[str, Any]]
     ) -> tuple[dict[str, Any], Response | None]:
         """Validate the body, run ``document``; return the operation's payload or the error answer."""
-        raw, failure = await _json_body(request)
+        raw, failure = await read_json(request)
         if failure:
             return {}, failure
         try:
             body = model.model_validate(raw)
         except ValidationError as exc:
             return {}, problem(422, "INVALID", _reasons(exc))
-        data, failure = await _run(request, schema, document, variables(body))
+        data, failure = await run(request, schema, document, variables(body))
         if failure:
             return {}, failure
         payload: dict[str, Any] = next(iter(data.values()))
@@ -107,7 +105,7 @@ def checkout_routes(schema: Schema) -> list[BaseRoute]:
 
     async def connection(request: Request) -> Response:
         """The plugin's "test connection": the store the key belongs to."""
-        data, failure = await _run(request, schema, CONNECTION, {})
+        data, failure = await run(request, schema, CONNECTION, {})
         if failure:
             return failure
         return _answer(ConnectionAnswer(store=StoreDetails(**data["tenant"])))

@@ -25,6 +25,7 @@ from strawberry import Schema
 
 from domain.tenancy import webhooks
 from domain.tenancy.models import StoreKey
+from graph.rest.http import execute, problem, read_body, read_json
 from graph.view import build_context
 from permissions.principal import Principal
 
@@ -54,9 +55,6 @@ _PING_BODY = re.compile(rb"webhook_id=\d+")
 
 def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
     """The webhook route, running its document against ``schema``."""
-    # routes.py lists this route and openapi.py its description, so routes.py's helpers are imported when
-    # the route is built rather than when this module loads, which would make the modules import each other.
-    from graph.rest.routes import MAX_BODY_BYTES, _json_body, problem
 
     async def run_as_key(
         key: StoreKey, variables: dict[str, Any], request: Request
@@ -66,19 +64,15 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
         principal = Principal(kind="store_key", id=key.id, roles={tenant: frozenset({"store"})})
         context = replace(await build_context(request), principal=principal, tenant_id=key.tenant_id)  # type: ignore[attr-defined]
         structlog.contextvars.bind_contextvars(principal=principal.subject, tenant_id=tenant)
-        result = await schema.execute(INGEST_WEBHOOK, variable_values=variables, context_value=context)
-        if result.errors:
-            codes = [(error.extensions or {}).get("code") for error in result.errors]
-            if "FORBIDDEN" in codes:
-                return None, problem(403, "FORBIDDEN", "This key may not send events.")
-            return None, problem(500, "INTERNAL", "Internal error.")
-        return result.data, None
+        return await execute(
+            schema, INGEST_WEBHOOK, variables, context, forbidden="This key may not send events."
+        )
 
     async def receive_webhook(request: Request) -> Response:
         """Receive one WooCommerce webhook delivery (see the OpenAPI description)."""
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return problem(413, "TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes.")
+        body, failure = await read_body(request)
+        if failure:
+            return failure
         sealing_key = webhooks.encryption_key(request.app.state.settings.resolved_secret_key())
         sender = await webhooks.find_sender(
             public_id=request.query_params.get("key", "").strip(), encryption_key=sealing_key
@@ -102,7 +96,7 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
             return problem(401, "INVALID_SIGNATURE", f"Sign the body: send {SIGNATURE_HEADER}.")
         if not topic:
             return problem(400, "MISSING_TOPIC", f"Say what happened: send {TOPIC_HEADER}.")
-        payload, failure = await _json_body(request)
+        payload, failure = await read_json(request)
         if failure:
             return failure
         await webhooks.mark_used(key=sender.key)
