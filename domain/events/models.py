@@ -9,6 +9,10 @@ from tortoise.models import Model
 
 from domain.tenancy.models import Tenant
 
+EVENT_STATUSES = ("pending", "waiting", "processed", "failed")
+"""Where an event stands: in line (pending), held until what it refers to arrives (waiting), applied
+(processed), or kept with its error for a replay (failed)."""
+
 
 class IngestedEvent(Model):
     """One event as received. Unique per (tenant, source, event id): a repeat is a duplicate."""
@@ -27,8 +31,12 @@ class IngestedEvent(Model):
     attempts = fields.IntField(default=0, db_default=0)
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)
+    waiting_for = fields.CharField(
+        max_length=160, null=True, description="What a waiting event waits for, such as ``order:1042``."
+    )
+    waiting_since = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ingested_events"
         unique_together = (("tenant", "source", "event_id"),)
-        indexes = (("tenant_id", "status", "id"),)
+        indexes = (("tenant_id", "status", "id"), ("tenant_id", "waiting_for"))

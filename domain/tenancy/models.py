@@ -16,6 +16,12 @@ class Tenant(Model):
     timezone = fields.CharField(max_length=64, default="Asia/Tehran", db_default="Asia/Tehran")
     locale = fields.CharField(max_length=16, default="fa", db_default="fa")
     calendar = fields.CharField(max_length=16, default="jalali", db_default="jalali")
+    country = fields.CharField(
+        max_length=2,
+        default="IR",
+        db_default="IR",
+        description="ISO 3166-1 alpha-2; the region of phone numbers written without a country code.",
+    )
     sender_line = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
