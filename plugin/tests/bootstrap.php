@@ -1,8 +1,9 @@
 <?php
 /**
  * PHPUnit bootstrap: start the local Revisit, point the plugin at it, load the real WordPress that
- * run.sh installed (the WooCommerce stand-in loads as a must-use plugin, the Revisit plugin as an
- * active plugin).
+ * run.sh installed, with real WooCommerce and the Revisit plugin active (the order storage run.sh
+ * chose: REVISIT_WC_HPOS=on, WooCommerce's order tables; off, posts), and the tests' payment gateways
+ * (mu-plugins/revisit-test-gateways.php: the one thing real WooCommerce cannot give a test, a bank).
  *
  * @package Revisit\WooCommerce\Tests
  */
@@ -37,19 +38,20 @@ require ABSPATH . 'wp-settings.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once ABSPATH . 'wp-admin/includes/template.php'; // As on every wp-admin screen (submit_button()).
 
-// WordPress 6.1 bundles Requests 1.8, whose classes declare ArrayAccess methods without PHP 8.1
-// return types: PHP reports that once, when the class loads. Load them here, quietly, with one real
-// request, so the deprecations of WordPress core do not count against the plugin's tests (the
-// plugin's own code still runs with every deprecation turned into a failure).
-$revisit_level = error_reporting();
-error_reporting( $revisit_level & ~E_DEPRECATED );
-wp_remote_get( REVISIT_API_URL . '/_state', array( 'timeout' => 5 ) );
-error_reporting( $revisit_level );
-
-if ( ! class_exists( 'Revisit_Plugin' ) ) {
-	fwrite( STDERR, "The Revisit plugin is not active in the test WordPress.\n" );
+if ( ! class_exists( 'Revisit_Plugin' ) || ! class_exists( 'WooCommerce' ) || ! did_action( 'woocommerce_init' ) ) {
+	fwrite( STDERR, "WooCommerce or the Revisit plugin is not active in the test WordPress.\n" );
 	exit( 3 );
 }
+$revisit_hpos = getenv( 'REVISIT_WC_HPOS' ) ? getenv( 'REVISIT_WC_HPOS' ) : 'on';
+if ( ( 'on' === $revisit_hpos ) !== Automattic\WooCommerce\Utilities\OrderUtil::custom_orders_table_usage_is_enabled() ) {
+	fwrite( STDERR, "The test WordPress does not store orders as REVISIT_WC_HPOS={$revisit_hpos} asks.\n" );
+	exit( 3 );
+}
+fwrite( STDOUT, 'WordPress ' . get_bloginfo( 'version' ) . ', WooCommerce ' . WC()->version . ', orders in ' . ( 'on' === $revisit_hpos ? "WooCommerce's order tables (HPOS)" : 'posts' ) . "\n" );
+
+// One PHP process plays every shopper's request: there is no browser to keep WooCommerce's session
+// cookie, so WooCommerce does not try to send one after PHPUnit has printed (a notice otherwise).
+add_filter( 'woocommerce_set_cookie_enabled', '__return_false' );
 
 // wp_die() must not end the test run: turn it into an exception.
 add_filter(

@@ -1,8 +1,9 @@
 <?php
 /**
  * Write the tests' wp-config.php: database from REVISIT_WP_DB_* (127.0.0.1, root, no password by
- * default), WordPress core from Debian's package, plugins from plugin/, the WooCommerce stand-in as
- * the must-use plugins folder, outbound HTTP limited to 127.0.0.1.
+ * default), WordPress core from bin/wordpress.sh (6.5.5), the run's own wp-content, plugins folder
+ * (WooCommerce and the Revisit plugin, see bin/make-site.sh) and must-use plugins folder, outbound
+ * HTTP limited to 127.0.0.1.
  *
  * Usage: php write-config.php <target> <wp core dir> <wp-content dir> <plugins dir> <mu-plugins dir>
  *

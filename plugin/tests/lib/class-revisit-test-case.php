@@ -1,6 +1,7 @@
 <?php
 /**
- * Base class for the plugin's tests: a clean queue, store and local Revisit before every test.
+ * Base class for the plugin's tests: a clean queue, store and local Revisit before every test, and
+ * helpers that build the store through real WooCommerce (CRUD objects, the checkout, Action Scheduler).
  *
  * @package Revisit\WooCommerce\Tests
  */
@@ -68,6 +69,7 @@ abstract class Revisit_TestCase extends TestCase {
 		global $wpdb;
 		$this->server = Revisit_Test_Server::current();
 		$this->plugin = Revisit_Plugin::instance();
+		$this->empty_store();
 		$this->server->reset();
 		$this->reset_object( $this->plugin->tracker, array( 'orders', 'users', 'refunds', 'payments' ), array() );
 		$this->reset_object( $this->plugin->credit, array( 'quotes', 'held_now', 'succeeded' ), array() );
@@ -84,11 +86,63 @@ abstract class Revisit_TestCase extends TestCase {
 		wp_cache_flush(); // One PHP process plays many requests: start each test from the database.
 		update_option( Revisit_Settings::OPTION_DB_VERSION, REVISIT_WC_DB_VERSION, false );
 		update_option( Revisit_Settings::OPTION_KEY, REVISIT_TEST_KEY, false );
-		WC_Stand_In::reset();
 		wp_set_current_user( 0 );
 		$_POST    = array();
 		$_GET     = array();
 		$_REQUEST = array();
+		$this->shop_as( 0 );
+	}
+
+	/**
+	 * Start each test from an empty store: no orders, refunds, products or coupons, nothing the
+	 * plugin scheduled in Action Scheduler, no shopper sessions. Deleted through WooCommerce's CRUD
+	 * API, whichever order storage is in use. Accounts stay (tests count the customers they see).
+	 */
+	protected function empty_store() {
+		global $wpdb;
+		$hpos   = Automattic\WooCommerce\Utilities\OrderUtil::custom_orders_table_usage_is_enabled();
+		$orders = $hpos
+			? $wpdb->get_col( "SELECT id FROM {$wpdb->prefix}wc_orders ORDER BY type = 'shop_order', id" )
+			: $wpdb->get_col( "SELECT ID FROM {$wpdb->posts} WHERE post_type IN ('shop_order_refund', 'shop_order') ORDER BY post_type = 'shop_order', ID" );
+		foreach ( $orders as $order_id ) {
+			$order = wc_get_order( (int) $order_id );
+			if ( $order ) {
+				$order->delete( true );
+			}
+		}
+		foreach ( $wpdb->get_col( "SELECT ID FROM {$wpdb->posts} WHERE post_type IN ('product_variation', 'product', 'shop_coupon') ORDER BY post_type = 'product', ID" ) as $post_id ) {
+			$product = wc_get_product( (int) $post_id );
+			if ( $product ) {
+				$product->delete( true );
+			} else {
+				wp_delete_post( (int) $post_id, true );
+			}
+		}
+		// What the plugin scheduled (its group), as if it had never run; WooCommerce's own actions stay.
+		$group = $wpdb->get_var( $wpdb->prepare( "SELECT group_id FROM {$wpdb->prefix}actionscheduler_groups WHERE slug = %s", Revisit_Scheduler::GROUP ) );
+		if ( $group ) {
+			$wpdb->query( $wpdb->prepare( "DELETE l FROM {$wpdb->prefix}actionscheduler_logs l JOIN {$wpdb->prefix}actionscheduler_actions a ON a.action_id = l.action_id WHERE a.group_id = %d", $group ) );
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}actionscheduler_actions WHERE group_id = %d", $group ) );
+		}
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}woocommerce_sessions" );
+		wp_cache_flush();
+	}
+
+	/**
+	 * A new visit to the shop by this user (0: a guest): a fresh WooCommerce session, customer and
+	 * empty cart, as WooCommerce sets them up on a page load (wc_load_cart()).
+	 *
+	 * @param int $user_id User.
+	 */
+	protected function shop_as( $user_id ) {
+		wp_set_current_user( $user_id );
+		$wc           = WC();
+		$wc->session  = null;
+		$wc->customer = null;
+		$wc->cart     = null;
+		wc_load_cart();
+		WC()->cart->empty_cart( true );
+		wc_clear_notices();
 	}
 
 	/**
@@ -150,12 +204,83 @@ abstract class Revisit_TestCase extends TestCase {
 	}
 
 	/**
-	 * Run what Action Scheduler has due (the real path of background work in WooCommerce).
+	 * Run what Action Scheduler has due for the plugin (its group), oldest first, through Action
+	 * Scheduler's own queue runner (it marks each action running, fires its hook, records the outcome).
 	 *
+	 * @param int|null $now Run what is due by this time (default now: what WP-Cron's runner would run).
 	 * @return int Actions run.
 	 */
-	protected function run_actions() {
-		return ActionScheduler_StandIn::run_due();
+	protected function run_actions( $now = null ) {
+		$ids = as_get_scheduled_actions(
+			array(
+				'group'        => Revisit_Scheduler::GROUP,
+				'status'       => ActionScheduler_Store::STATUS_PENDING,
+				'date'         => gmdate( 'Y-m-d H:i:s', null === $now ? time() : (int) $now ),
+				'date_compare' => '<=',
+				'orderby'      => 'date',
+				'order'        => 'ASC',
+				'per_page'     => -1,
+			),
+			'ids'
+		);
+		foreach ( $ids as $id ) {
+			ActionScheduler::runner()->process_action( (int) $id, 'Revisit tests' );
+		}
+		return count( $ids );
+	}
+
+	/**
+	 * The plugin's actions in Action Scheduler with this status, oldest first.
+	 *
+	 * @param string|null $hook   Only this hook.
+	 * @param string      $status pending, complete, canceled, failed, in-progress.
+	 * @return array[] Each: hook, args, timestamp (when it is due), status.
+	 */
+	protected function actions( $hook = null, $status = ActionScheduler_Store::STATUS_PENDING ) {
+		$query = array(
+			'group'    => Revisit_Scheduler::GROUP,
+			'status'   => $status,
+			'orderby'  => 'date',
+			'order'    => 'ASC',
+			'per_page' => -1,
+		);
+		if ( null !== $hook ) {
+			$query['hook'] = $hook;
+		}
+		$actions = array();
+		foreach ( as_get_scheduled_actions( $query, 'ids' ) as $id ) {
+			$action    = ActionScheduler::store()->fetch_action( $id );
+			$date      = $action->get_schedule()->get_date();
+			$actions[] = array(
+				'hook'      => $action->get_hook(),
+				'args'      => $action->get_args(),
+				'timestamp' => $date ? $date->getTimestamp() : null,
+				'status'    => $status,
+			);
+		}
+		return $actions;
+	}
+
+	/**
+	 * The notes on an order, as WooCommerce stores them (comments), oldest first.
+	 *
+	 * @param int $order_id Order.
+	 * @return string[]
+	 */
+	protected function order_notes( $order_id ) {
+		$notes = wc_get_order_notes(
+			array(
+				'order_id' => $order_id,
+				'order'    => 'ASC',
+				'orderby'  => 'comment_ID',
+			)
+		);
+		return array_map(
+			static function ( $note ) {
+				return $note->content;
+			},
+			$notes
+		);
 	}
 
 	/**
@@ -249,42 +374,68 @@ abstract class Revisit_TestCase extends TestCase {
 	}
 
 	/**
-	 * A product.
+	 * The store's product category «چای» (made once), as its term id.
 	 *
-	 * @param array $props Props.
-	 * @return WC_Product
+	 * @return int
 	 */
-	protected function product( array $props = array() ) {
-		return WC_Product::create(
-			array_merge(
-				array(
-					'name'         => 'چای ماسالا',
-					'sku'          => 'TEA-500',
-					'price'        => '600000',
-					'category_ids' => array( 12 ),
-				),
-				$props
-			)
-		);
+	protected function category() {
+		$term = term_exists( 'چای', 'product_cat' );
+		if ( ! $term ) {
+			$term = wp_insert_term( 'چای', 'product_cat' );
+		}
+		return (int) $term['term_id'];
 	}
 
 	/**
-	 * An order saved through the CRUD API (fires woocommerce_new_order).
+	 * A simple product, saved through WooCommerce's CRUD API (the one with this SKU, updated, when
+	 * there is one: WooCommerce keeps SKUs unique).
 	 *
-	 * @param array $args customer_id, status, billing_phone, quantity, price, coupon, credit, shipping.
+	 * @param array $props name, sku, price, category_ids, virtual.
+	 * @return WC_Product
+	 */
+	protected function product( array $props = array() ) {
+		$props   = array_merge(
+			array(
+				'name'         => 'چای ماسالا',
+				'sku'          => 'TEA-500',
+				'price'        => '600000',
+				'category_ids' => array( $this->category() ),
+				'virtual'      => false,
+			),
+			$props
+		);
+		$id      = wc_get_product_id_by_sku( $props['sku'] );
+		$product = $id ? wc_get_product( $id ) : new WC_Product_Simple();
+		$product->set_name( $props['name'] );
+		$product->set_sku( $props['sku'] );
+		$product->set_regular_price( (string) $props['price'] );
+		$product->set_category_ids( $props['category_ids'] );
+		$product->set_virtual( (bool) $props['virtual'] );
+		$product->set_status( 'publish' );
+		$product->save();
+		return $product;
+	}
+
+	/**
+	 * An order saved through the CRUD API (fires woocommerce_new_order): one product line, a
+	 * shipping line, totals calculated by WooCommerce.
+	 *
+	 * @param array $args customer_id, status, billing_phone, billing_email, quantity, price, discount
+	 *                    (taken off the line), shipping, payment_method.
 	 * @return WC_Order
 	 */
 	protected function order( array $args = array() ) {
 		$args    = array_merge(
 			array(
-				'customer_id'   => 0,
-				'status'        => 'pending',
-				'billing_phone' => '09121234567',
-				'billing_email' => 'sara@example.com',
-				'quantity'      => 2,
-				'price'         => 600000,
-				'shipping'      => 50000,
-				'discount'      => 0,
+				'customer_id'    => 0,
+				'status'         => 'pending',
+				'billing_phone'  => '09121234567',
+				'billing_email'  => 'sara@example.com',
+				'quantity'       => 2,
+				'price'          => 600000,
+				'shipping'       => 50000,
+				'discount'       => 0,
+				'payment_method' => 'zarinpal',
 			),
 			$args
 		);
@@ -296,7 +447,8 @@ abstract class Revisit_TestCase extends TestCase {
 		$order->set_billing_phone( $args['billing_phone'] );
 		$order->set_billing_email( $args['billing_email'] );
 		$order->set_billing_city( 'تهران' );
-		$order->set_payment_method( 'zarinpal' );
+		$order->set_billing_country( 'IR' );
+		$order->set_payment_method( $args['payment_method'] );
 		$line = $args['price'] * $args['quantity'];
 		$item = new WC_Order_Item_Product();
 		$item->set_props(
@@ -309,7 +461,13 @@ abstract class Revisit_TestCase extends TestCase {
 			)
 		);
 		$order->add_item( $item );
-		$order->set_shipping_total( $args['shipping'] );
+		if ( $args['shipping'] ) {
+			$shipping = new WC_Order_Item_Shipping();
+			$shipping->set_method_title( 'پست پیشتاز' );
+			$shipping->set_method_id( 'flat_rate' );
+			$shipping->set_total( $args['shipping'] );
+			$order->add_item( $shipping );
+		}
 		$order->calculate_totals( false );
 		if ( 'pending' !== $args['status'] ) {
 			$order->set_status( $args['status'] );
