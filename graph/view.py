@@ -29,6 +29,7 @@ async def build_context(connection: HTTPConnection) -> Context:
         queue=getattr(connection.app.state, "queue", None),
         request_id=connection.scope.get("state", {}).get("request_id") or uuid.uuid4().hex,
         settings=settings,
+        client_address=connection.client.host if connection.client else None,
     )
 
 

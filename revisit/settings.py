@@ -7,7 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +47,41 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 4000
     page_size_cap: int = 100
+    graphql_introspection: Literal["everyone", "authenticated", "nobody"] = Field(
+        default="authenticated",
+        description=(
+            "Who may run introspection (__schema, __type): everyone, signed-in callers only, or nobody. "
+            "`revisit dev` uses everyone unless this is set. Federation's _service { sdl } is not "
+            "introspection and always answers."
+        ),
+    )
+    graphql_max_introspection_depth: int = Field(
+        default=15,
+        ge=1,
+        description="Deepest selection allowed under __schema / __type (GraphiQL's own query needs 13).",
+    )
+
+    login_limit_per_account: str = Field(
+        default="10 per 15 minutes",
+        description="Failed logins allowed for one e-mail (from any address) before login is refused.",
+    )
+    login_limit_per_address: str = Field(
+        default="30 per 15 minutes",
+        description="Failed logins allowed from one client address (for any e-mail) before it is refused.",
+    )
+    password_min_score: int = Field(
+        default=3, ge=0, le=4, description="The zxcvbn score (0-4) a new password must reach."
+    )
+
+    @field_validator("login_limit_per_account", "login_limit_per_address")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        """A rate in the ``limits`` notation (``10 per 15 minutes``), refused at start-up if malformed."""
+        try:
+            limits.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '10 per 15 minutes': {value!r}") from exc
+        return value
 
     def resolved_secret_key(self) -> str:
         """The signing key: the configured one, or one generated on first use and kept in ``data_dir``."""

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from uuid import UUID
 from zoneinfo import ZoneInfo, available_timezones
 
 from tortoise.expressions import Q
 
 from domain.errors import DomainError, NotFound
-from domain.tenancy import security
+from domain.tenancy import passwords, security
+from domain.tenancy.login_limits import LoginGuard
 from domain.tenancy.models import Membership, StoreKey, Tenant, User
 
 SUPPORTED_CURRENCIES = {"IRR", "IRT", "USD", "EUR", "GBP", "AED", "TRY"}
 TENANT_ROLES = {"owner", "marketer", "analyst"}
 PLATFORM_ROLES = {"platform_admin", "platform_finance"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 10
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,12 @@ def normalise_email(email: str) -> str:
     return cleaned
 
 
-async def create_user(*, email: str, password: str, full_name: str = "") -> User:
+async def create_user(
+    *, email: str, password: str, full_name: str = "", min_score: int = passwords.DEFAULT_MIN_SCORE
+) -> User:
+    """A new user. The password must pass ``passwords.ensure_strong`` (WEAK_PASSWORD otherwise)."""
     cleaned = normalise_email(email)
-    if len(password) < MIN_PASSWORD:
-        raise DomainError(
-            "WEAK_PASSWORD", f"A password needs at least {MIN_PASSWORD} characters.", field="password"
-        )
+    passwords.ensure_strong(password, user_inputs=[cleaned, full_name], min_score=min_score)
     if await User.filter(email=cleaned).exists():
         raise DomainError("EMAIL_TAKEN", "An account with this e-mail already exists.", field="email")
     return await User.create(
@@ -75,11 +78,16 @@ async def create_tenant(*, tenant_in: TenantIn) -> Tenant:
 
 
 async def register_owner(
-    *, email: str, password: str, full_name: str, tenant_in: TenantIn
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    tenant_in: TenantIn,
+    min_score: int = passwords.DEFAULT_MIN_SCORE,
 ) -> tuple[User, Tenant]:
     """A new user and their store, with the user as its owner."""
     validate_tenant(tenant_in)
-    user = await create_user(email=email, password=password, full_name=full_name)
+    user = await create_user(email=email, password=password, full_name=full_name, min_score=min_score)
     tenant = await create_tenant(tenant_in=tenant_in)
     await Membership.create(user=user, tenant=tenant, role="owner")
     return user, tenant
@@ -94,11 +102,32 @@ async def grant_role(*, user_id: UUID, tenant_id: UUID | None, role: str) -> Mem
     return membership
 
 
-async def authenticate(*, email: str, password: str) -> User:
-    """The user with these credentials. The same error whatever was wrong, so accounts can't be probed."""
+@cache
+def _stand_in_hash() -> str:
+    """A hash of a random secret, verified against when the e-mail is unknown so both cost the same."""
+    return security.hash_password(secrets.token_urlsafe(32))
+
+
+async def authenticate(
+    *, email: str, password: str, guard: LoginGuard | None = None, address: str | None = None
+) -> User:
+    """The user with these credentials. The same error whatever was wrong, so accounts can't be probed.
+
+    An unknown e-mail costs the same argon2 verification as a known one. With a ``guard``, an account or
+    address out of failed attempts is refused (``RateLimited``) before the password is checked, and a
+    failure is counted against both.
+    """
+    if guard is not None:
+        await guard.ensure_allowed(email=email, address=address)
     user = await User.get_or_none(email=email.strip().lower())
-    if user is None or not user.is_active or not security.verify_password(user.password_hash, password):
+    stored_hash = user.password_hash if user is not None else _stand_in_hash()
+    matches = await asyncio.to_thread(security.verify_password, stored_hash, password)
+    if user is None or not user.is_active or not matches:
+        if guard is not None:
+            await guard.record_failure(email=email, address=address)
         raise DomainError("INVALID_CREDENTIALS", "Wrong e-mail or password.")
+    if guard is not None:
+        await guard.record_success(email=email)
     user.last_login_at = datetime.now(UTC)
     await user.save(update_fields=["last_login_at"])
     return user

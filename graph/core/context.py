@@ -27,6 +27,7 @@ class Context:
     request_id: str
     settings: Any
     loaders: dict[str, Any] = field(default_factory=dict)
+    client_address: str | None = None  # as the ASGI server reports it (behind a proxy: forwarded-allow-ips)
 
     def require_tenant(self, tenant_id: UUID | None = None) -> UUID:
         """The tenant to work in: an explicit one (checked by the caller's permission) or the request's."""

@@ -6,16 +6,20 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 from domain.tenancy import service as tenancy
+from domain.tenancy.login_limits import RateLimited
 from domain.tenancy.security import issue_access_token
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
+from graph.tenancy.login_guard import login_guard
 from graph.tenancy.types import AccountError, AccountErrorCode, Tenant
 
 
 @strawberry.input(description="A new store owner and their store.")
 class RegisterInput:
     email: str
-    password: str = strawberry.field(description="At least 10 characters.")
+    password: str = strawberry.field(
+        description="At least 10 characters, not blank, and hard to guess (zxcvbn score, see WEAK_PASSWORD)."
+    )
     full_name: str = ""
     store_name: str
     currency: str = "IRR"
@@ -34,6 +38,9 @@ class RegisterPayload:
 class LoginPayload:
     access_token: str | None = None
     expires_in: int | None = strawberry.field(default=None, description="Seconds until the token expires.")
+    retry_after: int | None = strawberry.field(
+        default=None, description="With RATE_LIMITED: seconds until another attempt is allowed."
+    )
     errors: list[AccountError] = strawberry.field(default_factory=list)
 
 
@@ -58,6 +65,7 @@ class AccountMutations:
                 email=input.email,
                 password=input.password,
                 full_name=input.full_name,
+                min_score=info.context.settings.password_min_score,
                 tenant_in=tenancy.TenantIn(
                     name=input.store_name,
                     currency=input.currency,
@@ -68,11 +76,24 @@ class AccountMutations:
         return RegisterPayload(access_token=_token(info, user.id), tenant=Tenant.from_model(tenant))
 
     @strawberry.mutation(
-        description="Exchange e-mail and password for a short-lived access token (Bearer).",
+        description=(
+            "Exchange e-mail and password for a short-lived access token (Bearer). Failed attempts are "
+            "limited per account and per client address; past the limit the answer is RATE_LIMITED "
+            "with retryAfter, whatever the password."
+        ),
         extensions=errors_as_data(LoginPayload, AccountError, AccountErrorCode),
     )
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
-        user = await tenancy.authenticate(email=email, password=password)
+        try:
+            user = await tenancy.authenticate(
+                email=email,
+                password=password,
+                guard=login_guard(info),
+                address=info.context.client_address,
+            )
+        except RateLimited as refused:
+            error = AccountError(code=AccountErrorCode.RATE_LIMITED, field=None, message=refused.message)
+            return LoginPayload(retry_after=refused.retry_after, errors=[error])
         return LoginPayload(
             access_token=_token(info, user.id), expires_in=info.context.settings.access_token_minutes * 60
         )
