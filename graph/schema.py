@@ -7,7 +7,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -19,6 +25,7 @@ from graph.customers import schema as customers
 from graph.events import schema as events
 from graph.events.webhooks import WebhookIngestMutation
 from graph.incentives import schema as incentives
+from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
 from graph.tenancy import schema as tenancy
 from graph.tenancy.mutations.webhooks import WebhookMutations
@@ -77,8 +84,16 @@ class RevisitSchema(strawberry.federation.Schema):
         """Client errors are the client's business; unexpected ones were logged when they were masked."""
 
 
-def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 4000) -> strawberry.Schema:
-    """The schema with its protective limits."""
+def build_schema(
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 4000,
+    introspection: IntrospectionRule = "authenticated",
+    max_introspection_depth: int = 15,
+) -> strawberry.Schema:
+    """The schema with its protective limits; introspection is bounded too and open per ``introspection``."""
+    introspection_depth = introspection_depth_rule(max_introspection_depth)
     return RevisitSchema(
         query=Query,
         mutation=Mutation,
@@ -88,6 +103,8 @@ def build_schema(*, max_depth: int = 12, max_aliases: int = 30, max_tokens: int 
             lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            lambda: AddValidationRules([introspection_depth]),
+            lambda: IntrospectionAccess(introspection),
             RevisitMaskErrors,
         ],
     )

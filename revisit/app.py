@@ -55,6 +55,8 @@ def create_app(settings: Settings, urls: ServiceUrls, *, manage_database: bool =
         max_depth=settings.graphql_max_depth,
         max_aliases=settings.graphql_max_aliases,
         max_tokens=settings.graphql_max_tokens,
+        introspection=settings.graphql_introspection,
+        max_introspection_depth=settings.graphql_max_introspection_depth,
     )
 
     @asynccontextmanager

@@ -65,6 +65,8 @@ def dev(
 ) -> None:
     """Everything in one process: services, migrations, the demo store, the API and the worker."""
     settings = get_settings()
+    if "graphql_introspection" not in settings.model_fields_set:  # GraphiQL's docs and completion
+        settings = settings.model_copy(update={"graphql_introspection": "everyone"})
     _configure_logs(settings, human=True)
     if reset:
         _reset(settings)

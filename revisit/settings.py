@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     graphql_max_introspection_depth: int = Field(
         default=15,
         ge=1,
-        description="Deepest selection allowed under __schema / __type (GraphiQL's own query needs 13).",
+        description="Deepest selection under __schema / __type (GraphiQL's own query is 13 deep).",
     )
 
     login_limit_per_account: str = Field(
