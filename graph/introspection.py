@@ -45,7 +45,9 @@ def introspection_depth_rule(max_depth: int) -> type[ASTValidationRule]:
             }
 
         def enter_field(self, node: FieldNode, *_: Any) -> None:
-            if node.name.value in META_FIELDS and _deeper_than(node.selection_set, max_depth - 1, self.fragments):
+            if node.name.value not in META_FIELDS:
+                return
+            if _deeper_than(node.selection_set, max_depth - 1, self.fragments):
                 self.report_error(
                     GraphQLError(
                         f"Introspection deeper than {max_depth} levels is refused.",
