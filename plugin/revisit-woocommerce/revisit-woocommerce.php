@@ -24,7 +24,7 @@
 defined( 'ABSPATH' ) || exit;
 
 define( 'REVISIT_WC_VERSION', '1.0.0' );
-define( 'REVISIT_WC_DB_VERSION', '1' );
+define( 'REVISIT_WC_DB_VERSION', '2' );
 define( 'REVISIT_WC_FILE', __FILE__ );
 define( 'REVISIT_WC_DIR', plugin_dir_path( __FILE__ ) );
 

@@ -35,13 +35,6 @@ class Revisit_Events {
 	private $sender;
 
 	/**
-	 * Whether this request already asked the sender to run.
-	 *
-	 * @var bool
-	 */
-	private $nudged = false;
-
-	/**
 	 * Constructor.
 	 *
 	 * @param Revisit_Queue  $queue  Queue.
@@ -140,18 +133,17 @@ class Revisit_Events {
 		 * @param array  $envelope The event as it will be sent.
 		 */
 		do_action( 'revisit_event_queued', $id, $type, $envelope );
-		if ( ! $this->nudged ) {
-			$this->nudged = true;
-			$this->sender->nudge();
-		}
+		// Cheap after the first event of a request: the sender remembers it woke up already.
+		$this->sender->wake();
 		return $id;
 	}
 
 	/**
-	 * Allow the next queued event to wake the sender again (long-running processes).
+	 * Allow the next queued event to wake the sender again (long-running processes, tests that play
+	 * several requests in one process).
 	 */
 	public function reset_nudge() {
-		$this->nudged = false;
+		$this->sender->reset_wake();
 	}
 
 	/*
@@ -236,7 +228,6 @@ class Revisit_Events {
 		}
 		$currency = $this->currency( $order );
 		$user_id  = (int) $order->get_customer_id();
-		$user     = $user_id > 0 ? get_userdata( $user_id ) : false;
 
 		$items = array();
 		foreach ( $order->get_items( 'line_item' ) as $item ) {
@@ -245,7 +236,12 @@ class Revisit_Events {
 			}
 			$product_id = (int) $item->get_product_id();
 			$product    = $item->get_product();
-			$parent     = $product_id > 0 ? wc_get_product( $product_id ) : null;
+			// Categories belong to the parent of a variation; a simple product is its own parent.
+			if ( $product && $product->get_id() === $product_id ) {
+				$parent = $product;
+			} else {
+				$parent = $product_id > 0 ? wc_get_product( $product_id ) : null;
+			}
 			$items[]    = array(
 				'product_id'   => (string) $product_id,
 				'name'         => (string) $item->get_name(),
@@ -257,14 +253,16 @@ class Revisit_Events {
 		}
 
 		$billing_email = (string) $order->get_billing_email();
-		$email         = '' !== $billing_email ? $billing_email : ( $user ? (string) $user->user_email : '' );
+		$email         = $billing_email;
 		$first_name    = (string) $order->get_billing_first_name();
 		$last_name     = (string) $order->get_billing_last_name();
-		if ( '' === $first_name && $user ) {
-			$first_name = (string) $user->first_name;
-		}
-		if ( '' === $last_name && $user ) {
-			$last_name = (string) $user->last_name;
+		// The account fills in only what the order lacks (a checkout always has these, so a shopper's
+		// request does not load the user for it).
+		$user = ( $user_id > 0 && ( '' === $email || '' === $first_name || '' === $last_name ) ) ? get_userdata( $user_id ) : false;
+		if ( $user ) {
+			$email      = '' !== $email ? $email : (string) $user->user_email;
+			$first_name = '' !== $first_name ? $first_name : (string) $user->first_name;
+			$last_name  = '' !== $last_name ? $last_name : (string) $user->last_name;
 		}
 		$phone = Revisit_Phone::resolve( $user_id, $order );
 

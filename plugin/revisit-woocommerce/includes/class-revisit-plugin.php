@@ -141,6 +141,7 @@ final class Revisit_Plugin {
 		$this->credit->register();
 		$this->coupons->register();
 		add_action( Revisit_Sender::HOOK, array( $this->sender, 'run' ) );
+		add_action( Revisit_Sender::TICK, array( $this->sender, 'tick' ), 20 );
 		add_action( Revisit_Sender::HEARTBEAT, array( $this, 'heartbeat' ) );
 		add_action( Revisit_Backfill::HOOK, array( $this->backfill, 'step' ) );
 		add_action( 'init', array( $this, 'ensure_heartbeat' ), 20 );
@@ -193,7 +194,11 @@ final class Revisit_Plugin {
 	 */
 	public static function install() {
 		Revisit_Queue::install();
-		update_option( Revisit_Settings::OPTION_DB_VERSION, REVISIT_WC_DB_VERSION, false );
+		update_option( Revisit_Settings::OPTION_DB_VERSION, REVISIT_WC_DB_VERSION, true );
+		// Read on every request (version 1 stored them without autoload).
+		foreach ( array( Revisit_Settings::OPTION_DB_VERSION, Revisit_Settings::OPTION_KEY, Revisit_Settings::OPTION_SENDER ) as $option ) {
+			Revisit_Settings::autoload( $option );
+		}
 	}
 
 	/**

@@ -76,7 +76,9 @@ class Revisit_Queue {
 	 */
 	public function add( $event_id, $type, array $envelope ) {
 		global $wpdb;
-		$payload = Revisit_Util::json( $envelope );
+		// Stored with \u escapes: an ASCII-only INSERT spares wpdb the column introspection
+		// (SHOW FULL COLUMNS) it runs before any query with other characters in it. The sender decodes it.
+		$payload = wp_json_encode( $envelope, JSON_UNESCAPED_SLASHES );
 		if ( false === $payload ) {
 			Revisit_Util::log( 'error', sprintf( 'Event %s could not be encoded as JSON; not queued.', $event_id ) );
 			return false;

@@ -23,6 +23,25 @@ class Revisit_Sender {
 	const HEARTBEAT = 'revisit_heartbeat';
 
 	/**
+	 * A process that keeps running (an import, WP-CLI) checks the wake-up again after this many
+	 * seconds: a send scheduled earlier may have run in another process since.
+	 */
+	const WAKE_REUSE = 30;
+
+	/**
+	 * Action Scheduler's WP-Cron event that runs its queue every minute, and its arguments.
+	 */
+	const TICK      = 'action_scheduler_run_queue';
+	const TICK_ARGS = array( 'WP Cron' );
+
+	/**
+	 * When this process last made sure a send is scheduled (0: not since the last run).
+	 *
+	 * @var int
+	 */
+	private $woken = 0;
+
+	/**
 	 * Queue.
 	 *
 	 * @var Revisit_Queue
@@ -84,7 +103,8 @@ class Revisit_Sender {
 	 * @param array $changes Keys to change.
 	 */
 	private static function update_state( array $changes ) {
-		update_option( Revisit_Settings::OPTION_SENDER, array_merge( self::state(), $changes ), false );
+		// Autoloaded: every queueing reads it (is sending paused?), and WordPress loads it with the others.
+		update_option( Revisit_Settings::OPTION_SENDER, array_merge( self::state(), $changes ), true );
 	}
 
 	/**
@@ -143,6 +163,64 @@ class Revisit_Sender {
 	}
 
 	/**
+	 * After an event was queued: make sure a send will run, cheaply enough for a shopper's request.
+	 *
+	 * Checked once per request, and again after every run of the sender in the same request (so
+	 * backfill steps that queue after a send get a send of their own). With Action Scheduler the
+	 * sender rides its one-minute queue tick (see tick()): WooCommerce keeps that WP-Cron event
+	 * scheduled, and whether it is there is read from the autoloaded `cron` option, so queueing costs
+	 * no query beyond its INSERT. Without Action Scheduler (or without its tick) the wake-up is a
+	 * WP-Cron event of the sender's own, scheduled once.
+	 */
+	public function wake() {
+		if ( $this->woken > 0 && time() - $this->woken < self::WAKE_REUSE ) {
+			return;
+		}
+		if ( '' === Revisit_Settings::access_key() || self::is_paused() ) {
+			return;
+		}
+		$this->woken = time();
+		if ( $this->scheduler->uses_action_scheduler() && false !== wp_next_scheduled( self::TICK, self::TICK_ARGS ) ) {
+			return;
+		}
+		$state = self::state();
+		$when  = max( time(), (int) $state['next_attempt_at'] );
+		$next  = wp_next_scheduled( self::HOOK );
+		if ( false !== $next && $next <= $when ) {
+			return; // A wake-up is due already, early enough.
+		}
+		if ( false !== $next ) {
+			wp_unschedule_event( $next, self::HOOK );
+		}
+		wp_schedule_single_event( $when, self::HOOK );
+	}
+
+	/**
+	 * Action Scheduler's one-minute tick (`action_scheduler_run_queue`, after its own due actions,
+	 * such as backfill steps): send when something is due. One indexed SELECT when nothing is.
+	 */
+	public function tick() {
+		if ( ! $this->scheduler->uses_action_scheduler() || '' === Revisit_Settings::access_key() ) {
+			return;
+		}
+		$state = self::state();
+		if ( ! empty( $state['paused'] ) || (int) $state['next_attempt_at'] > time() ) {
+			return;
+		}
+		$next = $this->queue->next_due();
+		if ( null !== $next && $next <= time() ) {
+			$this->run();
+		}
+	}
+
+	/**
+	 * Forget that this process already woke the sender: the next queued event schedules a send again.
+	 */
+	public function reset_wake() {
+		$this->woken = 0;
+	}
+
+	/**
 	 * Delay before the next try after `$failures` failures in a row: 1, 2, 4 … minutes, at most an
 	 * hour, up to 20% shorter at random so stores do not retry in step; Retry-After is honoured.
 	 *
@@ -176,7 +254,9 @@ class Revisit_Sender {
 	 * @return array{batches:int,sent:int,rejected:int,outcome:string}
 	 */
 	public function run() {
-		$summary = array(
+		// Whatever is queued after this run started needs a send of its own.
+		$this->woken = 0;
+		$summary     = array(
 			'batches'  => 0,
 			'sent'     => 0,
 			'rejected' => 0,

@@ -76,10 +76,29 @@ final class Revisit_Settings {
 		if ( self::access_key() === $key ) {
 			return false;
 		}
-		update_option( self::OPTION_KEY, $key, false );
+		update_option( self::OPTION_KEY, $key, true ); // Autoloaded: every request checks it.
 		delete_option( self::OPTION_CONNECTION );
 		Revisit_Sender::resume();
 		return true;
+	}
+
+	/**
+	 * Make an option autoloaded (options read on every request must not cost a query each).
+	 *
+	 * @param string $name Option name.
+	 */
+	public static function autoload( $name ) {
+		if ( function_exists( 'wp_set_option_autoload' ) ) { // WordPress 6.4 and newer.
+			wp_set_option_autoload( $name, true );
+			return;
+		}
+		$missing = new stdClass();
+		$value   = get_option( $name, $missing );
+		if ( $value === $missing ) {
+			return;
+		}
+		delete_option( $name );
+		add_option( $name, $value, '', 'yes' );
 	}
 
 	/**

@@ -53,6 +53,14 @@ class Revisit_Tracker {
 	private $orders = array();
 
 	/**
+	 * The order objects WooCommerce passed with its hooks: id => WC_Order. The flush reads these
+	 * instead of loading the order again (their items and meta are usually loaded already).
+	 *
+	 * @var array<int,WC_Order>
+	 */
+	private $order_objects = array();
+
+	/**
 	 * Users changed in this request: id => created in this request.
 	 *
 	 * @var array<int,bool>
@@ -102,10 +110,10 @@ class Revisit_Tracker {
 		add_action( 'updated_user_meta', array( $this, 'user_meta_changed' ), 20, 3 );
 		add_action( 'deleted_user_meta', array( $this, 'user_meta_changed' ), 20, 3 );
 
-		add_action( 'woocommerce_new_order', array( $this, 'order_created' ), 20, 1 );
-		add_action( 'woocommerce_update_order', array( $this, 'order_changed' ), 20, 1 );
-		add_action( 'woocommerce_order_status_changed', array( $this, 'order_changed' ), 20, 1 );
-		add_action( 'woocommerce_checkout_order_processed', array( $this, 'order_changed' ), 20, 1 );
+		add_action( 'woocommerce_new_order', array( $this, 'order_created' ), 20, 2 );
+		add_action( 'woocommerce_update_order', array( $this, 'order_changed' ), 20, 2 );
+		add_action( 'woocommerce_order_status_changed', array( $this, 'order_status_changed' ), 20, 4 );
+		add_action( 'woocommerce_checkout_order_processed', array( $this, 'order_checkout_processed' ), 20, 3 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'order_object_changed' ), 20, 1 );
 		add_action( 'woocommerce_trash_order', array( $this, 'order_changed' ), 20, 1 );
 		add_action( 'woocommerce_untrash_order', array( $this, 'order_changed' ), 20, 1 );
@@ -159,19 +167,44 @@ class Revisit_Tracker {
 	/**
 	 * An order was created.
 	 *
-	 * @param int $order_id Order id.
+	 * @param int           $order_id Order id.
+	 * @param WC_Order|null $order    The order (WooCommerce passes it since 5.x).
 	 */
-	public function order_created( $order_id ) {
-		$this->mark_order( (int) $order_id, true );
+	public function order_created( $order_id, $order = null ) {
+		$this->mark_order( (int) $order_id, true, $order );
 	}
 
 	/**
 	 * An order changed.
 	 *
-	 * @param int $order_id Order id.
+	 * @param int           $order_id Order id.
+	 * @param WC_Order|null $order    The order, when the hook passes it.
 	 */
-	public function order_changed( $order_id ) {
-		$this->mark_order( (int) $order_id, false );
+	public function order_changed( $order_id, $order = null ) {
+		$this->mark_order( (int) $order_id, false, $order );
+	}
+
+	/**
+	 * An order's status changed (`woocommerce_order_status_changed`).
+	 *
+	 * @param int           $order_id Order id.
+	 * @param string        $from     Old status.
+	 * @param string        $to       New status.
+	 * @param WC_Order|null $order    Order.
+	 */
+	public function order_status_changed( $order_id, $from = '', $to = '', $order = null ) {
+		$this->mark_order( (int) $order_id, false, $order );
+	}
+
+	/**
+	 * The classic checkout created an order (`woocommerce_checkout_order_processed`).
+	 *
+	 * @param int           $order_id Order id.
+	 * @param array         $posted   Posted data.
+	 * @param WC_Order|null $order    Order.
+	 */
+	public function order_checkout_processed( $order_id, $posted = array(), $order = null ) {
+		$this->mark_order( (int) $order_id, false, $order );
 	}
 
 	/**
@@ -181,7 +214,7 @@ class Revisit_Tracker {
 	 */
 	public function order_object_changed( $order ) {
 		if ( is_object( $order ) && is_callable( array( $order, 'get_id' ) ) ) {
-			$this->mark_order( (int) $order->get_id(), false );
+			$this->mark_order( (int) $order->get_id(), false, $order );
 		}
 	}
 
@@ -232,14 +265,18 @@ class Revisit_Tracker {
 	/**
 	 * Note an order.
 	 *
-	 * @param int  $order_id Order id.
-	 * @param bool $created  Created in this request.
+	 * @param int           $order_id Order id.
+	 * @param bool          $created  Created in this request.
+	 * @param WC_Order|null $order    The object the hook passed, if any (the latest one is kept).
 	 */
-	private function mark_order( $order_id, $created ) {
+	private function mark_order( $order_id, $created, $order = null ) {
 		if ( $order_id <= 0 || ! $this->active() ) {
 			return;
 		}
 		$this->orders[ $order_id ] = ! empty( $this->orders[ $order_id ] ) || $created;
+		if ( $order instanceof WC_Order && $order->get_id() === $order_id ) {
+			$this->order_objects[ $order_id ] = $order;
+		}
 		$this->maybe_flush();
 	}
 
@@ -276,21 +313,23 @@ class Revisit_Tracker {
 	 * One pass over what is waiting.
 	 */
 	private function flush_once() {
-		$this->flushing = true;
-		$users          = $this->users;
-		$orders         = $this->orders;
-		$refunds        = $this->refunds;
-		$payments       = $this->payments;
-		$this->users    = array();
-		$this->orders   = array();
-		$this->refunds  = array();
-		$this->payments = array();
+		$this->flushing      = true;
+		$users               = $this->users;
+		$orders              = $this->orders;
+		$refunds             = $this->refunds;
+		$payments            = $this->payments;
+		$objects             = $this->order_objects;
+		$this->users         = array();
+		$this->orders        = array();
+		$this->refunds       = array();
+		$this->payments      = array();
+		$this->order_objects = array();
 		try {
 			foreach ( $users as $user_id => $created ) {
 				$this->events->queue_customer( $user_id, $created );
 			}
 			foreach ( $orders as $order_id => $created ) {
-				$order = wc_get_order( $order_id );
+				$order = isset( $objects[ $order_id ] ) ? $objects[ $order_id ] : wc_get_order( $order_id );
 				if ( $order instanceof WC_Order ) {
 					$this->events->queue_order( $order, $created ? 'order.created' : 'order.updated' );
 				}
@@ -302,7 +341,7 @@ class Revisit_Tracker {
 				}
 			}
 			foreach ( $payments as $order_id => $transaction_id ) {
-				$order = wc_get_order( $order_id );
+				$order = isset( $objects[ $order_id ] ) ? $objects[ $order_id ] : wc_get_order( $order_id );
 				if ( $order instanceof WC_Order ) {
 					$this->events->queue_payment( $order, $transaction_id );
 				}
