@@ -11,6 +11,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.core.context import TENANT_HEADER, Context, default_tenant, principal_from_authorization
+from graph.graphiql import graphiql_response
 
 
 async def build_context(connection: HTTPConnection) -> Context:
@@ -41,3 +42,7 @@ class RevisitGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return await build_context(request)
+
+    async def render_graphql_ide(self, request: Any) -> Any:
+        """GraphiQL from our own assets (graph/graphiql.py), not strawberry's CDN-loaded page."""
+        return graphiql_response()

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from tortoise import Tortoise
 
+from graph.graphiql import graphiql_asset_routes
 from graph.rest.routes import rest_routes
 from graph.schema import build_schema
 from graph.view import RevisitGraphQL
@@ -80,6 +81,7 @@ def create_app(settings: Settings, urls: ServiceUrls, *, manage_database: bool =
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        *graphiql_asset_routes(),
         *rest_routes(schema),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(RequestContext)], lifespan=lifespan)

@@ -8,12 +8,13 @@ pydantic models that validate the events.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry import Schema
 
 from domain.events.schema import MAX_BATCH_SIZE
 from graph.rest.checkout import checkout_routes
+from graph.rest.docs import docs_routes
 from graph.rest.http import problem, read_json, run
 from graph.rest.openapi import openapi_document
 from graph.rest.woocommerce import woocommerce_routes
@@ -27,15 +28,6 @@ mutation Ingest($events: [JSON!]!) {
   }
 }
 """
-
-SWAGGER_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>Revisit REST API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "/rest/v1/openapi.json", dom_id: "#ui"});</script>
-</body></html>"""
-
 
 def rest_routes(schema: Schema) -> list[BaseRoute]:
     async def post_events(request: Request) -> Response:
@@ -61,13 +53,10 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
 
-    async def docs(request: Request) -> Response:
-        return HTMLResponse(SWAGGER_PAGE)
-
     return [
         Route("/rest/v1/events", post_events, methods=["POST"]),
         Route("/rest/v1/openapi.json", openapi, methods=["GET"]),
-        Route("/rest/docs", docs, methods=["GET"]),
+        *docs_routes(),
         *checkout_routes(schema),
         *woocommerce_routes(schema),
     ]
