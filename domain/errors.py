@@ -18,3 +18,12 @@ class NotFound(DomainError):
 
     def __init__(self, what: str, *, field: str | None = "id") -> None:
         super().__init__("NOT_FOUND", f"{what} not found.", field=field)
+
+
+class NotYetKnown(DomainError):
+    """The event refers to something Revisit has not received yet, such as a refund of an order whose
+    own event is still on its way. The event waits for ``awaited`` (``order:1042``) instead of failing."""
+
+    def __init__(self, code: str, message: str, *, awaited: str, field: str | None = None) -> None:
+        super().__init__(code, message, field=field)
+        self.awaited = awaited

@@ -5,7 +5,7 @@ from __future__ import annotations
 from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
-from jobs.ingest import process_events, reconcile_events
+from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.messaging import MESSAGING_CRON, MESSAGING_FUNCTIONS
 from jobs.queue import QUEUE_NAME
 
@@ -21,6 +21,7 @@ class WorkerSettings:
     ]
     cron_jobs = [  # noqa: RUF012
         cron(reconcile_events, second={0}, unique=True, run_at_startup=True),
+        cron(expire_waiting_events, minute={17}, second={30}, unique=True),
         *AUTOMATION_CRON,
         *MESSAGING_CRON,
     ]

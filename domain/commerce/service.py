@@ -9,8 +9,8 @@ from uuid import UUID
 from tortoise.expressions import F
 
 from domain.commerce.models import Order, OrderItem, Payment, Refund
-from domain.commerce.money import to_minor
-from domain.errors import DomainError, NotFound
+from domain.commerce.money import from_minor, to_minor
+from domain.errors import DomainError, NotFound, NotYetKnown
 from domain.events.domain_events import ReversalReason
 from domain.events.schema import OrderData, PaymentData, RefundData
 
@@ -93,44 +93,68 @@ async def upsert_order(
     return OrderChange(order=order, previous_status=previous_status, stale=False)
 
 
-async def record_refund(*, tenant_id: UUID, data: RefundData, occurred_at: datetime) -> tuple[Order, bool]:
-    """Record a refund once per store refund id. Returns the order and whether it is now fully refunded."""
-    order = await Order.get_or_none(tenant_id=tenant_id, external_id=data.order_external_id)
+def awaited_order(external_id: str) -> str:
+    """The key an event about a not-yet-received order waits under (see ``events.processing``)."""
+    return f"order:{external_id}"
+
+
+async def _order_of(tenant_id: UUID, external_id: str) -> Order:
+    """The order an event refers to; ``NotYetKnown`` when its own event has not arrived yet."""
+    order = await Order.get_or_none(tenant_id=tenant_id, external_id=external_id)
     if order is None:
-        raise DomainError(
+        raise NotYetKnown(
             "ORDER_UNKNOWN",
-            f"Order {data.order_external_id} has not been received yet.",
+            f"Order {external_id} has not been received yet.",
+            awaited=awaited_order(external_id),
             field="data.order_external_id",
         )
+    return order
+
+
+async def record_refund(*, tenant_id: UUID, data: RefundData, occurred_at: datetime) -> tuple[Order, bool]:
+    """Record a refund once per store refund id. Returns the order and whether it is now fully refunded.
+
+    Refunds of an order never add up to more than its total: one that would is refused
+    (``REFUND_EXCEEDS_ORDER``) and changes nothing.
+    """
+    order = await _order_of(tenant_id, data.order_external_id)
     if data.currency != order.currency:
         raise DomainError(
             "CURRENCY_MISMATCH", "The refund's currency differs from the order's.", field="data.currency"
         )
+    if await Refund.filter(tenant_id=tenant_id, external_id=data.refund_id).exists():
+        return order, False
     amount = to_minor(data.amount, order.currency, field="amount")
-    _, created = await Refund.get_or_create(
+    if order.refunded_total + amount > order.total:
+        raise DomainError(
+            "REFUND_EXCEEDS_ORDER",
+            f"Refunds of order {order.external_id} would come to "
+            f"{from_minor(order.refunded_total + amount, order.currency)} {order.currency}, more than "
+            f"its total of {from_minor(order.total, order.currency)}.",
+            field="data.amount",
+        )
+    await Refund.create(
         tenant_id=tenant_id,
         external_id=data.refund_id,
-        defaults={
-            "order_id": order.id,
-            "amount": amount,
-            "reason": data.reason or "",
-            "refunded_at": occurred_at,
-        },
+        order_id=order.id,
+        amount=amount,
+        reason=data.reason or "",
+        refunded_at=occurred_at,
     )
-    if created:
-        await Order.filter(id=order.id).update(refunded_total=F("refunded_total") + amount)
-        await order.refresh_from_db(fields=["refunded_total"])
-    return order, created and order.refunded_total >= order.total > 0
+    await Order.filter(id=order.id).update(refunded_total=F("refunded_total") + amount)
+    await order.refresh_from_db(fields=["refunded_total"])
+    return order, order.refunded_total >= order.total > 0
 
 
 async def record_payment(*, tenant_id: UUID, data: PaymentData, occurred_at: datetime) -> Payment:
-    """Record a payment once per gateway transaction id, linked to its order when we have it."""
-    order = await Order.get_or_none(tenant_id=tenant_id, external_id=data.order_external_id)
+    """Record a payment once per gateway transaction id, linked to its order (waiting for the order
+    when its event has not arrived yet)."""
+    order = await _order_of(tenant_id, data.order_external_id)
     payment, _ = await Payment.get_or_create(
         tenant_id=tenant_id,
         external_id=data.transaction_id,
         defaults={
-            "order_id": order.id if order else None,
+            "order_id": order.id,
             "amount": to_minor(data.amount, data.currency, field="amount"),
             "currency": data.currency,
             "method": data.method,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from tortoise import Tortoise
 from tortoise.expressions import Q
-from tortoise.functions import Count, Max, Min, Sum
 
-from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.customers.phones import normalise_phone
 from domain.errors import DomainError, NotFound
@@ -31,13 +30,28 @@ class CustomerIn:
     birthday: date | None = None
     marketing_consent: bool | None = None
 
+    def __post_init__(self) -> None:
+        # E-mail identity is case-insensitive wherever a CustomerIn comes from.
+        object.__setattr__(self, "email", identity_email(self.email))
 
-def safe_phone(raw: str | None) -> str | None:
-    """E.164, or None when the store sent something that is not a phone number."""
+
+def safe_phone(raw: str | None, *, country: str) -> str | None:
+    """E.164, or None when the store sent something that is not a phone number.
+
+    ``country`` is the store's (ISO 3166-1 alpha-2): a number written without a country code is read
+    as a number of that country, so ``07700 900124`` is British in a British store.
+    """
     try:
-        return normalise_phone(raw)
+        return normalise_phone(raw, default_region=country)
     except DomainError:
         return None
+
+
+def identity_email(raw: str | None) -> str | None:
+    """The e-mail as an identity: trimmed and lower-cased (``SARA@X.IR`` and ``sara@x.ir`` are one
+    person), or None when blank."""
+    cleaned = (raw or "").strip().lower()
+    return cleaned or None
 
 
 async def find(*, tenant_id: UUID, customer_in: CustomerIn) -> Customer | None:
@@ -92,22 +106,26 @@ async def upsert(*, tenant_id: UUID, customer_in: CustomerIn, now: datetime) -> 
     return customer, created
 
 
+_REFRESH_METRICS = """
+UPDATE customers AS c
+SET orders_count = m.orders_count, total_spent = m.total_spent,
+    first_order_at = m.first_order_at, last_order_at = m.last_order_at
+FROM (
+    SELECT count(*) AS orders_count,
+           -- what the customer kept paying for: an order's refunds never count past its total
+           COALESCE(sum(GREATEST(o.total - o.refunded_total, 0)), 0) AS total_spent,
+           min(o.placed_at) AS first_order_at, max(o.placed_at) AS last_order_at
+    FROM orders AS o
+    WHERE o.tenant_id = $1 AND o.customer_id = $2 AND o.status = ANY($3::text[])
+) AS m
+WHERE c.tenant_id = $1 AND c.id = $2
+"""
+
+
 async def refresh_metrics(*, tenant_id: UUID, customer_id: UUID) -> None:
     """Recompute the customer's order count, spend and first/last order from their purchases."""
-    row = (
-        await Order.filter(tenant_id=tenant_id, customer_id=customer_id, status__in=PURCHASE_STATUSES)
-        .annotate(
-            count=Count("id"), spent=Sum("total"), refunded=Sum("refunded_total"), first=Min("placed_at")
-        )
-        .annotate(last=Max("placed_at"))
-        .values("count", "spent", "refunded", "first", "last")
-    )
-    metrics = row[0] if row else {}
-    await Customer.filter(id=customer_id, tenant_id=tenant_id).update(
-        orders_count=metrics.get("count") or 0,
-        total_spent=(metrics.get("spent") or 0) - (metrics.get("refunded") or 0),
-        first_order_at=metrics.get("first"),
-        last_order_at=metrics.get("last"),
+    await Tortoise.get_connection("default").execute_query(
+        _REFRESH_METRICS, [tenant_id, customer_id, list(PURCHASE_STATUSES)]
     )
 
 

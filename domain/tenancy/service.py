@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 
 from domain.errors import DomainError, NotFound
 from domain.tenancy import passwords, security
+from domain.tenancy.countries import store_country
 from domain.tenancy.login_limits import LoginGuard
 from domain.tenancy.models import Membership, StoreKey, Tenant, User
 
@@ -31,6 +32,8 @@ class TenantIn:
     timezone: str = "Asia/Tehran"
     locale: str = "fa"
     platform: str = "woocommerce"
+    country: str | None = None
+    """ISO 3166-1 alpha-2; None takes the country of ``timezone`` (see ``countries.store_country``)."""
 
 
 def validate_tenant(tenant_in: TenantIn) -> None:
@@ -42,6 +45,7 @@ def validate_tenant(tenant_in: TenantIn) -> None:
         raise DomainError("INVALID", f"Unknown time zone {tenant_in.timezone}.", field="timezone")
     if tenant_in.locale not in {"fa", "en", "ar"}:
         raise DomainError("INVALID", "Locale must be fa, en or ar.", field="locale")
+    store_country(country=tenant_in.country, timezone=tenant_in.timezone, currency=tenant_in.currency)
 
 
 def normalise_email(email: str) -> str:
@@ -74,6 +78,9 @@ async def create_tenant(*, tenant_in: TenantIn) -> Tenant:
         locale=tenant_in.locale,
         calendar=calendar,
         platform=tenant_in.platform,
+        country=store_country(
+            country=tenant_in.country, timezone=tenant_in.timezone, currency=tenant_in.currency
+        ),
     )
 
 

@@ -36,21 +36,26 @@ class CustomerRefInput:
     )
     email: str | None = None
 
-    def to_customer_in(self) -> CustomerIn:
-        """The details to find the customer by; a phone that is not a valid number is left out."""
+    def to_customer_in(self, *, country: str) -> CustomerIn:
+        """The details to find the customer by; a phone that is not a valid number is left out.
+
+        ``country`` is the store's: it decides how a phone without a country code is read.
+        """
         external_id = (self.external_id or "").strip()
         return CustomerIn(
             external_id=None if external_id in GUEST_IDS else external_id,
-            phone=safe_phone(self.phone),
-            email=(self.email or "").strip() or None,
+            phone=safe_phone(self.phone, country=country),
+            email=self.email,
         )
 
 
 @dataclass(frozen=True)
 class StoreMoney:
-    """Converts between a store's minor units and the decimal strings checkout operations use."""
+    """Converts between a store's minor units and the decimal strings checkout operations use; knows
+    the store's country too, which decides how the checkout's phone numbers are read."""
 
     currency: str
+    country: str
 
     @classmethod
     async def of(cls, tenant_id: UUID, *, currency: str | None = None) -> StoreMoney:
@@ -62,7 +67,7 @@ class StoreMoney:
                 f"The store's currency is {tenant.currency}, not {currency.strip()}.",
                 field="currency",
             )
-        return cls(tenant.currency)
+        return cls(tenant.currency, tenant.country)
 
     def minor(self, amount: str, *, field: str) -> int:
         """``"125000.00"`` → 125000 for IRT; ``INVALID`` for text that is not a non-negative amount."""

@@ -38,7 +38,7 @@ class CouponsQuery:
         check = await coupons.validate(
             tenant_id=scope,
             code=code,
-            customer_in=customer.to_customer_in(),
+            customer_in=customer.to_customer_in(country=money.country),
             cart_total_minor=money.minor(cart_total, field="cartTotal"),
         )
         return CouponCheckPayload(check=CouponCheck.from_domain(check, code=code.strip()))

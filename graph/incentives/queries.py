@@ -88,7 +88,7 @@ class IncentivesQuery:
         money = await StoreMoney.of(scope, currency=currency)
         quote = await incentives.quote(
             tenant_id=scope,
-            customer_in=customer.to_customer_in(),
+            customer_in=customer.to_customer_in(country=money.country),
             cart_total_minor=money.minor(cart_total, field="cartTotal"),
             now=datetime.now(UTC),
         )

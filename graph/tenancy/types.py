@@ -22,6 +22,9 @@ class Tenant:
     timezone: str
     locale: str
     calendar: str
+    country: str = strawberry.field(
+        description="ISO 3166-1 alpha-2: the region of phone numbers written without a country code."
+    )
     created_at: datetime
 
     @property
@@ -38,6 +41,7 @@ class Tenant:
             timezone=tenant.timezone,
             locale=tenant.locale,
             calendar=tenant.calendar,
+            country=tenant.country,
             created_at=tenant.created_at,
         )
 

@@ -25,14 +25,27 @@ class Owner:
         return str(self.tenant.id)
 
 
-async def make_owner(*, store: str | None = None, currency: str = "IRT", locale: str = "fa") -> Owner:
+async def make_owner(
+    *,
+    store: str | None = None,
+    currency: str = "IRT",
+    locale: str = "fa",
+    timezone: str = "Asia/Tehran",
+    country: str | None = None,
+) -> Owner:
     """A registered owner with their store and a valid access token (signed with the test secret)."""
     number = next(_counter)
     user, tenant = await tenancy.register_owner(
         email=f"owner{number}@example.ir",
         password=PASSWORD,
         full_name=f"Owner {number}",
-        tenant_in=tenancy.TenantIn(name=store or f"Store {number}", currency=currency, locale=locale),
+        tenant_in=tenancy.TenantIn(
+            name=store or f"Store {number}",
+            currency=currency,
+            locale=locale,
+            timezone=timezone,
+            country=country,
+        ),
     )
     return Owner(user=user, tenant=tenant, token=issue_access_token(user.id, secret=TEST_SECRET, minutes=30))
 

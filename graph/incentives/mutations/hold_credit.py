@@ -47,7 +47,7 @@ class HoldCreditMutation:
             async with in_transaction():
                 hold = await incentives.hold(
                     tenant_id=scope,
-                    customer_in=input.customer.to_customer_in(),
+                    customer_in=input.customer.to_customer_in(country=money.country),
                     order_external_id=input.order_external_id,
                     amount=amount,
                     now=datetime.now(UTC),

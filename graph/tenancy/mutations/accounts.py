@@ -25,6 +25,13 @@ class RegisterInput:
     currency: str = "IRR"
     timezone: str = "Asia/Tehran"
     locale: str = "fa"
+    country: str | None = strawberry.field(
+        default=None,
+        description=(
+            "ISO 3166-1 alpha-2 code, such as IR or GB: how customers' phone numbers written without a "
+            "country code are read. Left out: the country of `timezone`."
+        ),
+    )
 
 
 @strawberry.type
@@ -71,6 +78,7 @@ class AccountMutations:
                     currency=input.currency,
                     timezone=input.timezone,
                     locale=input.locale,
+                    country=input.country,
                 ),
             )
         return RegisterPayload(access_token=_token(info, user.id), tenant=Tenant.from_model(tenant))

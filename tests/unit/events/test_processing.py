@@ -95,14 +95,21 @@ async def test_a_full_refund_announces_a_reversal_and_is_recorded_once(db: None)
 
 
 async def test_a_failing_event_keeps_its_error_and_can_be_replayed(db: None) -> None:
-    """A refund for an order not yet received fails alone; once the order arrives, replay processes it."""
+    """A refund larger than its order fails alone with its reason; once the store corrects the order's
+    total, a replay applies it."""
     # given
     owner = await make_owner()
+    await store_events(
+        tenant_id=owner.tenant.id,
+        source="api",
+        raw_events=[order("e-1", status="completed", at="2026-11-20T10:00:00+03:30")],
+    )
+    await process_pending(tenant_id=owner.tenant.id, now=NOW)
     refund = {
         "id": "r-a",
         "type": "order.refunded",
         "occurred_at": "2026-11-21T10:00:00+03:30",
-        "data": {"order_external_id": "1042", "refund_id": "r-1", "amount": "100", "currency": "IRT"},
+        "data": {"order_external_id": "1042", "refund_id": "r-1", "amount": "1500000", "currency": "IRT"},
     }
     await store_events(tenant_id=owner.tenant.id, source="api", raw_events=[refund])
     first = await process_pending(tenant_id=owner.tenant.id, now=NOW)
@@ -111,14 +118,14 @@ async def test_a_failing_event_keeps_its_error_and_can_be_replayed(db: None) -> 
     await store_events(
         tenant_id=owner.tenant.id,
         source="api",
-        raw_events=[order("e-1", status="completed", at="2026-11-20T10:00:00+03:30")],
+        raw_events=[order("e-2", status="completed", at="2026-11-21T11:00:00+03:30", total="2000000")],
     )
     await process_pending(tenant_id=owner.tenant.id, now=NOW)
     requeued = await replay(tenant_id=owner.tenant.id, event_ids=[failed.id])
     second = await process_pending(tenant_id=owner.tenant.id, now=NOW)
     # then
     assert (first.failed, failed.status) == (1, "failed")
-    assert failed.error is not None and failed.error.startswith("ORDER_UNKNOWN")
+    assert failed.error is not None and failed.error.startswith("REFUND_EXCEEDS_ORDER")
     assert (requeued, second.processed) == (1, 1)
     assert await Refund.filter(tenant_id=owner.tenant.id).count() == 1
 

@@ -120,7 +120,7 @@ async def test_a_quote_offers_the_available_credit_up_to_the_cart_total(db: None
         now=NOW,
     )
     local_phone = "0" + (customer.phone or "")[3:]
-    by_phone = CustomerIn(phone=safe_phone(local_phone))
+    by_phone = CustomerIn(phone=safe_phone(local_phone, country="IR"))
     # when
     big_cart = await incentives.quote(
         tenant_id=tenant.id, customer_in=by_phone, cart_total_minor=1_250_000, now=NOW
@@ -140,7 +140,7 @@ async def test_an_unknown_customer_is_quoted_nothing_and_is_not_created(db: None
     # when
     quote = await incentives.quote(
         tenant_id=tenant.id,
-        customer_in=CustomerIn(external_id="404", phone=safe_phone("09350000000")),
+        customer_in=CustomerIn(external_id="404", phone=safe_phone("09350000000", country="IR")),
         cart_total_minor=1_000,
         now=NOW,
     )
@@ -157,7 +157,7 @@ async def test_a_quote_needs_someone_to_look_for(db: None) -> None:
     with pytest.raises(DomainError) as error:
         await incentives.quote(
             tenant_id=tenant.id,
-            customer_in=CustomerIn(phone=safe_phone("not a phone")),
+            customer_in=CustomerIn(phone=safe_phone("not a phone", country="IR")),
             cart_total_minor=0,
             now=NOW,
         )
