@@ -10,7 +10,9 @@ from domain.commerce.models import Order as OrderModel
 from domain.customers import service as customers
 from domain.customers.models import Customer as CustomerModel
 from domain.customers.phones import normalise_digits
+from domain.events.schema import OrderStatus
 from graph.core.context import Info
+from graph.core.filters import one_of
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
@@ -58,7 +60,10 @@ class Query:
         return Customer.from_model(found)
 
     @strawberry.field(
-        description="The store's orders, newest first; optionally one customer's.",
+        description=(
+            "The store's orders, newest first; optionally one customer's, or those in one status "
+            "(pending, processing, on-hold, completed, cancelled, refunded or failed; any other is INVALID)."
+        ),
         permission_classes=[Can("orders", "read")],
     )
     async def orders(
@@ -74,8 +79,9 @@ class Query:
         queryset = OrderModel.filter(tenant_id=scope)
         if customer_id:
             queryset = queryset.filter(customer_id=to_uuid(customer_id, what="Customer", field="customerId"))
-        if status:
-            queryset = queryset.filter(status=status)
+        wanted = one_of(status, [choice.value for choice in OrderStatus], field="status", prefix="wc-")
+        if wanted:
+            queryset = queryset.filter(status=wanted)
         return await paginate(
             queryset,
             first=first,

@@ -9,13 +9,16 @@ from strawberry.scalars import JSON
 
 from domain.errors import DomainError
 from domain.events import service as event_service
+from domain.events.models import EVENT_STATUSES
 from domain.events.models import IngestedEvent as IngestedEventModel
 from domain.events.schema import MAX_BATCH_SIZE
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
+from graph.core.filters import one_of
 from graph.core.ids import optional_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
+from graph.events.replay import replayable_ids
 from graph.events.types import (
     IngestedEvent,
     IngestError,
@@ -31,7 +34,10 @@ SOURCE_API = "api"
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="Events the store sent, newest first; filter by status to find failures.",
+        description=(
+            "Events the store sent, newest first; filter by status (pending, waiting, processed or "
+            "failed) to find failures. Any other status is INVALID."
+        ),
         permission_classes=[Can("events", "read")],
     )
     async def ingested_events(
@@ -44,8 +50,9 @@ class Query:
     ) -> Connection[IngestedEvent]:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         queryset = IngestedEventModel.filter(tenant_id=scope)
-        if status:
-            queryset = queryset.filter(status=status)
+        wanted = one_of(status, EVENT_STATUSES, field="status")
+        if wanted:
+            queryset = queryset.filter(status=wanted)
         return await paginate(
             queryset,
             first=first,
@@ -83,7 +90,11 @@ class Mutation:
         return IngestEventsPayload.from_result(result)
 
     @strawberry.mutation(
-        description="Process failed events again, after their cause was fixed. Returns how many were queued.",
+        description=(
+            f"Process failed events again, after their cause was fixed (at most {MAX_BATCH_SIZE} ids). "
+            "Returns how many were queued; events that had not failed are left as they are. An id that "
+            "is not one of the store's events is NOT_FOUND, and then nothing is queued."
+        ),
         permission_classes=[Can("events", "write")],
         extensions=errors_as_data(ReplayEventsPayload, IngestError, IngestErrorCode),
     )
@@ -91,8 +102,8 @@ class Mutation:
         self, info: Info, ids: list[strawberry.ID], tenant_id: strawberry.ID | None = None
     ) -> ReplayEventsPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        numeric = [int(value) for value in ids if str(value).isdigit()]
-        requeued = await event_service.replay(tenant_id=scope, event_ids=numeric)
+        wanted = await replayable_ids(scope, [str(value) for value in ids])
+        requeued = await event_service.replay(tenant_id=scope, event_ids=wanted)
         if requeued and info.context.queue is not None:
             await enqueue_ingest(info.context.queue, scope)
         return ReplayEventsPayload(requeued=requeued)
