@@ -111,6 +111,7 @@ def graphiql_page() -> str:
 <head>
 <meta charset="utf-8">
 <title>Revisit GraphQL</title>
+<link rel="icon" href="data:,">
 {styles}
 <style>html, body {{ height: 100%; margin: 0; }} #graphiql {{ height: 100vh; }}</style>
 </head>
