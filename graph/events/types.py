@@ -22,8 +22,21 @@ class IngestedEvent:
     occurred_at: datetime
     received_at: datetime
     processed_at: datetime | None
-    status: str = strawberry.field(description="pending, processed or failed.")
-    error: str | None = strawberry.field(description="Why processing failed, for failed events.")
+    status: str = strawberry.field(
+        description=(
+            "pending, waiting (for the order it refers to, which has not been received yet), processed "
+            "or failed."
+        )
+    )
+    error: str | None = strawberry.field(
+        description="Why processing failed, for failed events; what it waits for, for waiting ones."
+    )
+    waiting_for: str | None = strawberry.field(
+        description="For waiting events: what the event waits for, such as `order:1042`."
+    )
+    waiting_since: datetime | None = strawberry.field(
+        description="For waiting events: since when. After 7 days of waiting an event fails."
+    )
     attempts: int
     payload: JSON
 
@@ -39,6 +52,8 @@ class IngestedEvent:
             processed_at=event.processed_at,
             status=event.status,
             error=event.error,
+            waiting_for=event.waiting_for,
+            waiting_since=event.waiting_since,
             attempts=event.attempts,
             payload=JSON(event.payload),
         )
