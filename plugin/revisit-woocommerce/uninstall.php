@@ -22,6 +22,8 @@ function revisit_uninstall_site() {
 		'revisit_backfill',
 		'revisit_db_version',
 		'revisit_sender_lock',
+		'revisit_store_id',
+		'revisit_api_url',
 	);
 	foreach ( $options as $option ) {
 		delete_option( $option );

@@ -166,12 +166,13 @@ class Revisit_Admin {
 		$response = $this->api->connection();
 		$store    = ( $response->ok() && is_array( $response->body ) && isset( $response->body['store'] ) && is_array( $response->body['store'] ) ) ? $response->body['store'] : null;
 		if ( null !== $store ) {
+			$store_id = isset( $store['id'] ) ? sanitize_text_field( (string) $store['id'] ) : '';
 			update_option(
 				Revisit_Settings::OPTION_CONNECTION,
 				array(
 					'ok'         => true,
 					'store'      => array(
-						'id'       => isset( $store['id'] ) ? sanitize_text_field( (string) $store['id'] ) : '',
+						'id'       => $store_id,
 						'name'     => isset( $store['name'] ) ? sanitize_text_field( (string) $store['name'] ) : '',
 						'currency' => isset( $store['currency'] ) ? sanitize_text_field( (string) $store['currency'] ) : '',
 						'timezone' => isset( $store['timezone'] ) ? sanitize_text_field( (string) $store['timezone'] ) : '',
@@ -180,6 +181,16 @@ class Revisit_Admin {
 				),
 				false
 			);
+			$previous = Revisit_Settings::store_id();
+			if ( '' !== $store_id ) {
+				update_option( Revisit_Settings::OPTION_STORE, $store_id, false );
+			}
+			if ( '' !== $previous && '' !== $store_id && $previous !== $store_id ) {
+				// Another store (not a new key of the same one): it has none of this shop's history yet.
+				Revisit_Util::log( 'notice', sprintf( 'The access key now belongs to another Revisit store (%s, before %s); sending the history again.', $store_id, $previous ) );
+				$this->backfill->start_over_for_new_store( $this->queue );
+				return 'store_switched';
+			}
 			Revisit_Sender::resume();
 			$this->sender->nudge();
 			$this->backfill->maybe_start_first_time();
@@ -206,6 +217,7 @@ class Revisit_Admin {
 	private function notice_messages() {
 		return array(
 			'connected'         => array( 'success', __( 'Connected to Revisit.', 'revisit-woocommerce' ) ),
+			'store_switched'    => array( 'success', __( 'Connected to a different Revisit store. Your customers and orders are being sent to it from the beginning, in the background.', 'revisit-woocommerce' ) ),
 			'connection_failed' => array( 'error', __( 'Revisit could not be reached. Check your server\'s internet connection and try again; events wait safely in the queue meanwhile.', 'revisit-woocommerce' ) ),
 			'key_refused'       => array( 'error', __( 'Revisit refused this access key. Copy the key again from Revisit and save it here.', 'revisit-woocommerce' ) ),
 			'key_missing'       => array( 'error', __( 'Enter your Revisit access key first.', 'revisit-woocommerce' ) ),

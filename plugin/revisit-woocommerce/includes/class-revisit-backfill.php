@@ -127,6 +127,23 @@ class Revisit_Backfill {
 	}
 
 	/**
+	 * The key now belongs to another Revisit store: forget what the old one was sent — its queue
+	 * (delivered or not), the customers' fingerprints, the backfill's progress and the sender's
+	 * failures — and send the whole history again, from the beginning.
+	 *
+	 * @param Revisit_Queue $queue Queue.
+	 * @return bool Whether the new backfill started.
+	 */
+	public function start_over_for_new_store( Revisit_Queue $queue ) {
+		$this->scheduler->unschedule_all( self::HOOK );
+		$queue->clear();
+		$this->events->forget_customers();
+		delete_option( Revisit_Settings::OPTION_BACKFILL );
+		delete_option( Revisit_Settings::OPTION_SENDER );
+		return $this->start();
+	}
+
+	/**
 	 * Start once, after the first successful connection.
 	 *
 	 * @return bool Whether it started now.

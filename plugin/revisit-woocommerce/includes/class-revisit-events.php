@@ -458,6 +458,13 @@ class Revisit_Events {
 	}
 
 	/**
+	 * Forget what was sent of every customer, so each is sent again as new (another Revisit store).
+	 */
+	public function forget_customers() {
+		delete_metadata( 'user', 0, self::META_CUSTOMER_HASH, '', true );
+	}
+
+	/**
 	 * The order's currency code, upper case (Persian stores use IRT or IRR).
 	 *
 	 * @param WC_Order $order Order.

@@ -195,6 +195,7 @@ final class Revisit_Plugin {
 	public static function install() {
 		Revisit_Queue::install();
 		update_option( Revisit_Settings::OPTION_DB_VERSION, REVISIT_WC_DB_VERSION, true );
+		Revisit_Settings::remember_connected_store();
 		// Read on every request (version 1 stored them without autoload).
 		foreach ( array( Revisit_Settings::OPTION_DB_VERSION, Revisit_Settings::OPTION_KEY, Revisit_Settings::OPTION_SENDER ) as $option ) {
 			Revisit_Settings::autoload( $option );

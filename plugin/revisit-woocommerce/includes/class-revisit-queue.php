@@ -253,6 +253,17 @@ class Revisit_Queue {
 	}
 
 	/**
+	 * Delete every row, whatever its status (the store was connected to another Revisit store).
+	 *
+	 * @return int Rows deleted.
+	 */
+	public function clear() {
+		global $wpdb;
+		$table = self::table();
+		return (int) $wpdb->query( "DELETE FROM {$table}" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- no input.
+	}
+
+	/**
 	 * Delete delivered rows older than `$sent_days` and rejected rows older than `$rejected_days`.
 	 * Pending rows are never deleted.
 	 *

@@ -18,6 +18,7 @@ final class Revisit_Settings {
 	const OPTION_BACKFILL   = 'revisit_backfill';
 	const OPTION_DB_VERSION = 'revisit_db_version';
 	const OPTION_LOCK       = 'revisit_sender_lock';
+	const OPTION_STORE      = 'revisit_store_id';
 
 	/**
 	 * The placeholder production address; set REVISIT_API_URL or the `revisit_api_url` filter.
@@ -37,6 +38,7 @@ final class Revisit_Settings {
 			self::OPTION_BACKFILL,
 			self::OPTION_DB_VERSION,
 			self::OPTION_LOCK,
+			self::OPTION_STORE,
 		);
 	}
 
@@ -76,6 +78,7 @@ final class Revisit_Settings {
 		if ( self::access_key() === $key ) {
 			return false;
 		}
+		self::remember_connected_store(); // Before the old connection's result is forgotten.
 		update_option( self::OPTION_KEY, $key, true ); // Autoloaded: every request checks it.
 		delete_option( self::OPTION_CONNECTION );
 		Revisit_Sender::resume();
@@ -116,6 +119,27 @@ final class Revisit_Settings {
 			return 'rvk_' . $parts[1] . '_…';
 		}
 		return substr( $key, 0, 4 ) . '…';
+	}
+
+	/**
+	 * The Revisit store the queue, the customer fingerprints and the backfill belong to: the id the
+	 * last successful connection test reported ('' before the first one).
+	 *
+	 * @return string
+	 */
+	public static function store_id() {
+		return (string) get_option( self::OPTION_STORE, '' );
+	}
+
+	/**
+	 * Remember the store of the last successful connection, when none is remembered yet (installs
+	 * from before the plugin kept it had only the connection test's result).
+	 */
+	public static function remember_connected_store() {
+		$connection = self::connection();
+		if ( '' === self::store_id() && ! empty( $connection['ok'] ) && ! empty( $connection['store']['id'] ) ) {
+			update_option( self::OPTION_STORE, (string) $connection['store']['id'], false );
+		}
 	}
 
 	/**
