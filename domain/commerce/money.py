@@ -8,7 +8,7 @@ rial itself for IRR, the toman itself for IRT) next to its currency code, and ne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from types import MappingProxyType
 from typing import Final
 
@@ -48,13 +48,21 @@ def exponent(currency: str) -> int:
         ) from None
 
 
-def to_minor(amount: Amount, currency: str, *, allow_negative: bool = False, field: str = "amount") -> int:
+def to_minor(
+    amount: Amount,
+    currency: str,
+    *,
+    allow_negative: bool = False,
+    field: str = "amount",
+    round_down: bool = False,
+) -> int:
     """Convert a major-unit ``amount`` of ``currency`` to an integer of minor units, exactly.
 
     ``to_minor("125000.00", "IRT") == 125000``, ``to_minor("12.345", "USD") == 1235``. Strings and
     Decimals are converted without ever passing through a float; a float is read through its
     shortest ``str()`` form, so ``19.99`` means ``"19.99"``. Extra decimals are rounded half away
-    from zero (``ROUND_HALF_UP``) to the currency's exponent.
+    from zero (``ROUND_HALF_UP``) to the currency's exponent, or towards zero with ``round_down`` (for
+    limits that must never be exceeded: ``to_minor("1000.5", "IRT", round_down=True) == 1000``).
 
     Raises ``DomainError`` with ``field`` set to ``field``:
 
@@ -71,7 +79,8 @@ def to_minor(amount: Amount, currency: str, *, allow_negative: bool = False, fie
         raise _too_large(field)
     with localcontext() as ctx:
         ctx.prec = 60  # ample for any amount that passed the size check: every step below is exact
-        minor = int(value.scaleb(places).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        rounding = ROUND_DOWN if round_down else ROUND_HALF_UP
+        minor = int(value.scaleb(places).quantize(Decimal(1), rounding=rounding))
     if abs(minor) > MAX_MINOR:
         raise _too_large(field)
     return minor

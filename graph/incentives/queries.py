@@ -15,6 +15,7 @@ from graph.core.ids import optional_uuid, to_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
 from graph.core.scalars import Money
+from graph.incentives.amounts import spendable_minor
 from graph.incentives.types import (
     CreditAccount,
     CreditEntry,
@@ -71,7 +72,8 @@ class IncentivesQuery:
         description=(
             "What a customer at the checkout could spend on a cart: their available credit and, of it, "
             "at most the cart total. A customer Revisit does not know has nothing. Amounts are decimal "
-            "strings in major units of the store's currency, which `currency` must name."
+            "strings in major units of the store's currency, which `currency` must name; a cart total "
+            "finer than the currency's minor unit is rounded down (1000.5 IRT can take at most 1000)."
         ),
         permission_classes=READ,
         extensions=errors_as_data(CreditQuotePayload, CreditError, CreditErrorCode),
@@ -89,7 +91,7 @@ class IncentivesQuery:
         quote = await incentives.quote(
             tenant_id=scope,
             customer_in=customer.to_customer_in(country=money.country),
-            cart_total_minor=money.minor(cart_total, field="cartTotal"),
+            cart_total_minor=spendable_minor(money, cart_total, field="cartTotal"),
             now=datetime.now(UTC),
         )
         return CreditQuotePayload(quote=CreditQuote.from_domain(quote, money))

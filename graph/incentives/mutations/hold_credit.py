@@ -13,6 +13,7 @@ from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
 from graph.core.permissions import Can
+from graph.incentives.amounts import spendable_minor
 from graph.incentives.types import AMOUNT_HELP, CreditError, CreditErrorCode, CreditHold, HoldCreditPayload
 
 
@@ -32,7 +33,8 @@ class HoldCreditMutation:
             "under a lock, so two checkouts never spend the same credit. Once per order: asking again "
             "returns what the order holds and takes nothing more. The order's events later settle the "
             "hold with the order's creditUsed; a cancelled or failed order, or releaseCredit, gives it "
-            "back. INSUFFICIENT_CREDIT says how much the customer does have."
+            "back. INSUFFICIENT_CREDIT says how much the customer does have. An amount finer than the "
+            "currency's minor unit is rounded down, so a hold never takes more than was asked."
         ),
         permission_classes=[Can("credit", "write")],
         extensions=errors_as_data(HoldCreditPayload, CreditError, CreditErrorCode),
@@ -42,7 +44,7 @@ class HoldCreditMutation:
     ) -> HoldCreditPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         money = await StoreMoney.of(scope, currency=input.currency)
-        amount = money.minor(input.amount, field="amount")
+        amount = spendable_minor(money, input.amount, field="amount")
         try:
             async with in_transaction():
                 hold = await incentives.hold(
