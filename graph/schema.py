@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 
 from domain.errors import DomainError
 from graph.automation import schema as automation
+from graph.core.guard import TextGuard
 from graph.core.scalars import SCALARS
 from graph.coupons import schema as coupons
 from graph.customers import schema as customers
@@ -105,6 +106,7 @@ def build_schema(
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: AddValidationRules([introspection_depth]),
             lambda: IntrospectionAccess(introspection),
+            TextGuard,
             RevisitMaskErrors,
         ],
     )

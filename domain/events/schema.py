@@ -7,6 +7,10 @@ store, not for us. Version 1 is the only version; a change that breaks senders n
 Validation is per event: `EventBatch` only checks that a batch is a list of at most 500 JSON
 objects, and `validate_event` then turns each object into a `ValidatedEvent` or an
 `EventRejection`, so one bad event never rejects the others.
+
+No string anywhere in an event, keys included, may carry NUL or an unpaired surrogate (the raw event
+is stored as sent); ids, names, phones and e-mail addresses carry no control characters at all, free
+text (product names, reasons) may carry tabs and line breaks. See `domain.text`.
 """
 
 from __future__ import annotations
@@ -34,10 +38,13 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from domain.text import IDENTIFIER, FreeText, IdentifierText, describe_path, find_unstorable, unstorable
+
 SUPPORTED_SCHEMA_VERSIONS: Final = frozenset({1})
 MAX_BATCH_SIZE: Final = 500
 MAX_EVENT_ID_LENGTH: Final = 128
 MAX_REASON_ERRORS: Final = 5
+MAX_QUANTITY: Final = 2**31 - 1
 """A rejection reason lists at most this many problems, then says how many more there were."""
 
 
@@ -79,15 +86,23 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Identifiers, names, phones and e-mail addresses refuse every control character; free text (a product
+# name, an order number, a reason) may carry tabs and line breaks. No text may carry NUL (domain.text).
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64), IDENTIFIER]
 OptionalExternalId = Annotated[ExternalId | None, BeforeValidator(_blank_to_none)]
 CustomerExternalId = Annotated[ExternalId | None, BeforeValidator(_guest_to_none)]
-ShortText = Annotated[str, AfterValidator(partial(_truncate, limit=100))]
-LongText = Annotated[str, AfterValidator(partial(_truncate, limit=255))]
+ShortText = Annotated[FreeText, AfterValidator(partial(_truncate, limit=100))]
+LongText = Annotated[FreeText, AfterValidator(partial(_truncate, limit=255))]
 OptionalShortText = Annotated[ShortText | None, BeforeValidator(_blank_to_none)]
-RawPhone = Annotated[Annotated[str, StringConstraints(max_length=64)] | None, BeforeValidator(_blank_to_none)]
-Email = Annotated[Annotated[str, StringConstraints(max_length=254)] | None, BeforeValidator(_blank_to_none)]
-Codes = Annotated[list[str], AfterValidator(_drop_blank)]
+NameText = Annotated[IdentifierText, AfterValidator(partial(_truncate, limit=100))]
+OptionalNameText = Annotated[NameText | None, BeforeValidator(_blank_to_none)]
+RawPhone = Annotated[
+    Annotated[str, StringConstraints(max_length=64), IDENTIFIER] | None, BeforeValidator(_blank_to_none)
+]
+Email = Annotated[
+    Annotated[str, StringConstraints(max_length=254), IDENTIFIER] | None, BeforeValidator(_blank_to_none)
+]
+Codes = Annotated[list[IdentifierText], AfterValidator(_drop_blank)]
 Amount = Annotated[Decimal, Field(ge=0)]
 Currency = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
 Timestamp = Annotated[datetime, AfterValidator(_to_utc)]
@@ -180,13 +195,13 @@ class CustomerData(_Payload):
         examples=["09121234567", "۰۹۱۲۱۲۳۴۵۶۷", "+98 912 123 4567"],
     )
     email: Email = Field(default=None, description="E-mail address.", examples=["sara@example.com"])
-    first_name: OptionalShortText = Field(
+    first_name: OptionalNameText = Field(
         default=None, description="Given name (up to 100 characters; longer is cut).", examples=["سارا"]
     )
-    last_name: OptionalShortText = Field(
+    last_name: OptionalNameText = Field(
         default=None, description="Family name (up to 100 characters; longer is cut).", examples=["احمدی"]
     )
-    city: OptionalShortText = Field(default=None, description="City.", examples=["تهران"])
+    city: OptionalNameText = Field(default=None, description="City.", examples=["تهران"])
     birthday: Annotated[date | None, BeforeValidator(_blank_to_none)] = Field(
         default=None,
         description="Date of birth in the Gregorian calendar, `YYYY-MM-DD`.",
@@ -235,7 +250,7 @@ class OrderItemData(_Payload):
         default="", description="Product name (up to 255 characters; longer is cut).", examples=["چای ماسالا"]
     )
     sku: ShortText = Field(default="", description="Stock keeping unit.", examples=["TEA-500"])
-    quantity: int = Field(default=1, ge=1, description="How many were bought.", examples=[2])
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, description="How many were bought.", examples=[2])
     total: Amount = Field(
         default=Decimal(0),
         description="What the line cost after line discounts, in major units of the order's currency.",
@@ -252,10 +267,10 @@ class BillingData(_Payload):
     """The billing details typed at checkout. Often the only contact details of a guest."""
 
     phone: RawPhone = Field(default=None, description="Billing phone, as typed.", examples=["09121234567"])
-    first_name: OptionalShortText = Field(default=None, description="Given name.", examples=["سارا"])
-    last_name: OptionalShortText = Field(default=None, description="Family name.", examples=["احمدی"])
+    first_name: OptionalNameText = Field(default=None, description="Given name.", examples=["سارا"])
+    last_name: OptionalNameText = Field(default=None, description="Family name.", examples=["احمدی"])
     email: Email = Field(default=None, description="Billing e-mail address.", examples=["sara@example.com"])
-    city: OptionalShortText = Field(default=None, description="Billing city.", examples=["تهران"])
+    city: OptionalNameText = Field(default=None, description="Billing city.", examples=["تهران"])
 
 
 _ORDER_EXAMPLE: Final[dict[str, Any]] = {
@@ -363,7 +378,7 @@ class PaymentData(_Payload):
     """A payment the store received for an order."""
 
     order_external_id: ExternalId = Field(description="The store's id of the paid order.", examples=["1042"])
-    transaction_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+    transaction_id: Annotated[str, StringConstraints(min_length=1, max_length=100), IDENTIFIER] = Field(
         description="The payment gateway's transaction reference.",
         examples=["A00000000000000000000000000123456789"],
     )
@@ -371,7 +386,7 @@ class PaymentData(_Payload):
         description="The amount paid, in major units of `currency`.", examples=["1250000.00"]
     )
     currency: Currency = Field(description="ISO 4217 code (any case), or `IRT` for Toman.", examples=["IRT"])
-    method: Annotated[str, AfterValidator(partial(_truncate, limit=64))] = Field(
+    method: Annotated[FreeText, AfterValidator(partial(_truncate, limit=64))] = Field(
         default="", description="The payment method or gateway.", examples=["zarinpal"]
     )
     paid_at: OptionalTimestamp = Field(
@@ -407,7 +422,7 @@ class IncomingEvent(_Payload):
     are ignored, so a store may send more than is described here.
     """
 
-    id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EVENT_ID_LENGTH)] = Field(
+    id: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EVENT_ID_LENGTH), IDENTIFIER] = Field(
         description="The sender's id for this event, stable across retries (1 to 128 characters).",
         examples=["order-1042-created", "3f0c2a1e-8b7d-4c55-9a51-2d0b6f7e9c11"],
     )
@@ -560,6 +575,12 @@ def validate_event(raw: Mapping[str, Any]) -> ValidatedEvent | EventRejection:
     """
     if not isinstance(raw, Mapping):
         return EventRejection(id=None, reason="An event must be a JSON object.")
+    # The raw event is stored as sent (unknown keys included), so every key and string in it must be
+    # storable, not only the fields the models read.
+    unstorable_at = find_unstorable(raw)
+    if unstorable_at is not None:
+        path, problem = unstorable_at
+        return EventRejection(id=_readable_id(raw), reason=f"{describe_path(path) or 'event'}: {problem}")
     try:
         event = IncomingEvent.model_validate(dict(raw))
     except ValidationError as exc:
@@ -587,6 +608,6 @@ def _readable_id(raw: Mapping[str, Any]) -> str | None:
     value = raw.get("id")
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if isinstance(value, str) and 0 < len(value.strip()) <= MAX_EVENT_ID_LENGTH:
+    if isinstance(value, str) and 0 < len(value.strip()) <= MAX_EVENT_ID_LENGTH and not unstorable(value):
         return value.strip()
     return None

@@ -1,0 +1,127 @@
+"""What text may reach PostgreSQL: the rules every boundary (GraphQL, REST, event schema) applies.
+
+Two kinds of text arrive from outside:
+
+- **Free text** (an SMS template, a refund reason, a product name) may carry tabs and line breaks.
+- **Identifiers and names** (ids, e-mail addresses, people's and stores' names, key names) may not carry
+  any control character at all.
+
+Neither may carry the NUL character (PostgreSQL refuses it in ``text`` and ``jsonb``) or an unpaired
+surrogate (it cannot be encoded as UTF-8), nor the other C0 control characters, which no person types.
+The checks answer a short message for people, or None when the text is fine. Walking JSON is iterative,
+so a deeply nested value cannot exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Final
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+NUL_MESSAGE: Final = "Text may not contain the NUL character (\\u0000)"
+SURROGATE_MESSAGE: Final = "Text may not contain unpaired surrogates (\\ud800-\\udfff)"
+CONTROL_MESSAGE: Final = "Text may not contain control characters (\\u0001-\\u001f, \\u007f)"
+FREE_TEXT_CONTROL_MESSAGE: Final = (
+    "Text may not contain control characters other than tab and line breaks (\\u0001-\\u001f, \\u007f)"
+)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x01-\x1f\x7f]")
+_FREE_TEXT_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why PostgreSQL could not store ``text`` at all (NUL, unpaired surrogate), or None."""
+    if "\x00" in text:
+        return NUL_MESSAGE
+    if _SURROGATE.search(text):
+        return SURROGATE_MESSAGE
+    return None
+
+
+def free_text_problem(text: str) -> str | None:
+    """Why ``text`` is not acceptable free text, or None. Tab, line feed and carriage return are fine."""
+    problem = unstorable(text)
+    if problem is None and _FREE_TEXT_CONTROL.search(text):
+        return FREE_TEXT_CONTROL_MESSAGE
+    return problem
+
+
+def identifier_problem(text: str) -> str | None:
+    """Why ``text`` is not acceptable as an identifier, name or e-mail address, or None."""
+    problem = unstorable(text)
+    if problem is None and _CONTROL.search(text):
+        return CONTROL_MESSAGE
+    return problem
+
+
+def _check_free_text(value: str) -> str:
+    problem = free_text_problem(value)
+    if problem:
+        raise PydanticCustomError("invalid_text", problem)
+    return value
+
+
+def _check_identifier(value: str) -> str:
+    problem = identifier_problem(value)
+    if problem:
+        raise PydanticCustomError("invalid_text", problem)
+    return value
+
+
+FREE_TEXT: Final = AfterValidator(_check_free_text)
+"""Refuses NUL, unpaired surrogates and control characters other than tab and line breaks. Put it after
+any ``StringConstraints``: ``Annotated[str, StringConstraints(max_length=100), FREE_TEXT]``."""
+
+IDENTIFIER: Final = AfterValidator(_check_identifier)
+"""Refuses NUL, unpaired surrogates and every control character; after any ``StringConstraints``."""
+
+FreeText = Annotated[str, FREE_TEXT]
+"""A pydantic ``str`` that refuses NUL, unpaired surrogates and control characters but tab and line breaks."""
+
+IdentifierText = Annotated[str, IDENTIFIER]
+"""A pydantic ``str`` that refuses NUL, unpaired surrogates and every control character."""
+
+
+Path = tuple[str | int, ...]
+
+
+def _walk(value: Any) -> Iterator[tuple[Path, Any, bool]]:
+    """Every string in a JSON value with its path, depth first; ``True`` marks an object's key."""
+    stack: list[tuple[Path, Any]] = [((), value)]
+    while stack:
+        path, current = stack.pop()
+        if isinstance(current, str):
+            yield path, current, False
+        elif isinstance(current, Mapping):
+            items = list(current.items())
+            for key, item in reversed(items):
+                if isinstance(key, str):
+                    yield (*path, key), key, True
+                stack.append(((*path, str(key)), item))
+        elif isinstance(current, list | tuple):
+            stack.extend(((*path, index), item) for index, item in reversed(list(enumerate(current))))
+
+
+def find_unstorable(value: Any) -> tuple[Path, str] | None:
+    """The path of the first string (or key) in a JSON value that PostgreSQL cannot store, and why."""
+    for path, text, is_key in _walk(value):
+        problem = unstorable(text)
+        if problem:
+            return (path[:-1], f"Keys: {problem}") if is_key else (path, problem)
+    return None
+
+
+def describe_path(path: Path) -> str:
+    """``("data", "items", 0, "name")`` → ``data.items.0.name``."""
+    return ".".join(str(part) for part in path)
+
+
+def shorten(text: str, *, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was; for logs and messages."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
