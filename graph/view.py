@@ -1,17 +1,31 @@
-"""The GraphQL endpoint (HTTP and graphql-transport-ws, GraphiQL in browsers) and its context builder."""
+"""The GraphQL endpoint (HTTP and graphql-transport-ws, GraphiQL in browsers) and its context builder.
+
+Before strawberry sees a request, the body is read up to ``settings.graphql_max_body_bytes`` (413 past
+it, chunked bodies included); JSON is parsed at most :data:`graph.core.inputs.MAX_JSON_DEPTH` deep (400
+``TOO_DEEP``). Every refusal at this level is a GraphQL-shaped JSON answer,
+``{"errors": [{"message": …, "extensions": {"code": …}}]}``, never plain text.
+"""
 
 from __future__ import annotations
 
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 import structlog
-from starlette.requests import HTTPConnection
+from cross_web import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.core.context import TENANT_HEADER, Context, default_tenant, principal_from_authorization
+from graph.core.inputs import JsonRejected, load_json, read_capped
 from graph.graphiql import graphiql_response
+
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+_STATUS_NAMES = {status.value: status.name for status in HTTPStatus}
 
 
 async def build_context(connection: HTTPConnection) -> Context:
@@ -34,11 +48,55 @@ async def build_context(connection: HTTPConnection) -> Context:
     )
 
 
+def graphql_problem(status: int, code: str, message: str) -> JSONResponse:
+    """A refusal before execution, shaped as a GraphQL response so every client can read it."""
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands over ``body`` (already read) once, then whatever the client sends next."""
+    delivered = False
+
+    async def replay() -> Message:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class RevisitGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any) -> None:
         super().__init__(
             schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response = await self._answer(scope, receive)
+        await response(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+        settings = getattr(scope["app"].state, "settings", None)
+        limit = getattr(settings, "graphql_max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+        body = await read_capped(Request(scope, receive), limit=limit)
+        if body is None:
+            return graphql_problem(413, "TOO_LARGE", f"The body may be at most {limit} bytes.")
+        try:
+            return await self.run(Request(scope, _replaying(body, receive)))
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, JsonRejected):
+                return graphql_problem(400, exc.__cause__.code, exc.__cause__.reason)
+            code = _STATUS_NAMES.get(exc.status_code, "BAD_REQUEST")
+            return graphql_problem(exc.status_code, code, exc.reason)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict JSON at most 64 levels deep (a ``JSONDecodeError`` otherwise, as strawberry expects)."""
+        return load_json(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return await build_context(request)

@@ -1,4 +1,9 @@
-"""Per-request id and an access log line, as plain ASGI middleware."""
+"""Per-request id, an access log line, and a JSON answer for anything that fails unexpectedly.
+
+Plain ASGI middleware, the outermost layer of the app: whatever goes wrong below it, an HTTP client
+gets ``500 {"error": {"code": "INTERNAL", "message": "Internal error.", "request_id": …}}`` with the
+``X-Request-ID`` header, and the log gets the traceback under the same request id.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,19 @@ import time
 import uuid
 
 import structlog
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("revisit.access")
+error_log = logging.getLogger("revisit.errors")
+
+
+def internal_error(request_id: str) -> JSONResponse:
+    """What a client sees when something failed that it could not have caused or fixed."""
+    return JSONResponse(
+        {"error": {"code": "INTERNAL", "message": "Internal error.", "request_id": request_id}},
+        status_code=500,
+    )
 
 
 class RequestContext:
@@ -23,7 +38,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        request_id = _request_id(headers.get(b"x-request-id", b""))
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 0
@@ -38,6 +53,11 @@ class RequestContext:
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception:
+                if scope["type"] != "http" or status:
+                    raise  # a websocket, or an answer already under way: nothing more can be sent
+                error_log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                await internal_error(request_id)(scope, receive, send_with_id)
             finally:
                 if scope["type"] == "http":
                     access_log.info(
@@ -47,3 +67,11 @@ class RequestContext:
                         status,
                         extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)},
                     )
+
+
+def _request_id(header: bytes) -> str:
+    """The client's ``X-Request-ID`` when it is a short printable token, else a fresh one."""
+    given = header.decode("latin-1")[:64]
+    if given and given.isprintable() and given.isascii():
+        return given
+    return uuid.uuid4().hex

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 4000
+    graphql_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="The largest /graphql request body, in bytes; larger ones are answered 413 unread.",
+    )
     page_size_cap: int = 100
     graphql_introspection: Literal["everyone", "authenticated", "nobody"] = Field(
         default="authenticated",

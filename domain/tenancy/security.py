@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,12 @@ _hasher = PasswordHasher()
 
 STORE_KEY_PREFIX = "rvk"
 TOKEN_ISSUER = "revisit"
+MAX_SECRET_LENGTH = 256
+
+_PUBLIC_ID = re.compile(r"[0-9A-Za-z]{1,32}")
+"""A key's public id: letters and digits, as long as its column at most (made as 16 hex digits)."""
+_SECRET = re.compile(rf"[0-9A-Za-z_-]{{1,{MAX_SECRET_LENGTH}}}")
+"""A key's secret: URL-safe base64 (made as 43 characters)."""
 
 
 def hash_password(password: str) -> str:
@@ -80,12 +87,24 @@ def new_store_key_secret() -> StoreKeySecret:
     )
 
 
+def looks_like_public_id(text: str) -> bool:
+    """Whether ``text`` could be a key's public id (so looking it up is worth a query)."""
+    return _PUBLIC_ID.fullmatch(text) is not None
+
+
 def split_store_key(token: str) -> tuple[str, str] | None:
-    """``rvk_<public id>_<secret>`` → (public id, secret), or None when it is not shaped like a key."""
+    """``rvk_<public id>_<secret>`` → (public id, secret), or None when it is not shaped like a key.
+
+    Anything else (a public id longer than its column, control characters, a huge secret) is None too,
+    so no malformed token ever reaches the database.
+    """
     parts = token.strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != STORE_KEY_PREFIX or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != STORE_KEY_PREFIX:
         return None
-    return parts[1], parts[2]
+    public_id, secret = parts[1], parts[2]
+    if not looks_like_public_id(public_id) or _SECRET.fullmatch(secret) is None:
+        return None
+    return public_id, secret
 
 
 def secret_matches(secret: str, secret_hash: str) -> bool:

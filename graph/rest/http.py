@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,24 +9,43 @@ from starlette.responses import JSONResponse, Response
 from strawberry import Schema
 
 from graph.core.context import Context
+from graph.core.inputs import JsonRejected, load_json, read_capped
 from graph.view import build_context
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 # Top-level errors a client can act on, and their HTTP statuses; anything else is a 500.
-CLIENT_ERRORS = {"TENANT_REQUIRED": 422, "NOT_FOUND": 404, "INVALID_PAGE_SIZE": 422, "INVALID_CURSOR": 422}
+CLIENT_ERRORS = {
+    "INVALID": 422,
+    "TENANT_REQUIRED": 422,
+    "NOT_FOUND": 404,
+    "INVALID_PAGE_SIZE": 422,
+    "INVALID_CURSOR": 422,
+}
 
 
-def problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def problem(status: int, code: str, message: str, *, field: str | None = None) -> JSONResponse:
+    """The error answer of every REST route: ``{"error": {"code", "message", "field"?}}``."""
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return JSONResponse({"error": error}, status_code=status)
 
 
 async def read_body(request: Request) -> tuple[bytes, Response | None]:
-    """The raw body, or a 413 answer when it is larger than ``MAX_BODY_BYTES``."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    """The raw body, or a 413 answer as soon as it is known to be larger than ``MAX_BODY_BYTES``."""
+    body = await read_capped(request, limit=MAX_BODY_BYTES)
+    if body is None:
         return b"", problem(413, "TOO_LARGE", f"The body may be at most {MAX_BODY_BYTES} bytes.")
     return body, None
+
+
+def parse_json(body: bytes) -> tuple[Any, Response | None]:
+    """``body`` parsed as JSON, or the 400 answer (``INVALID_JSON``, or ``TOO_DEEP`` past 64 levels)."""
+    try:
+        return load_json(body), None
+    except JsonRejected as exc:
+        return None, problem(400, exc.code, exc.reason)
 
 
 async def read_json(request: Request) -> tuple[Any, Response | None]:
@@ -35,10 +53,7 @@ async def read_json(request: Request) -> tuple[Any, Response | None]:
     body, failure = await read_body(request)
     if failure:
         return None, failure
-    try:
-        return json.loads(body), None
-    except (ValueError, UnicodeDecodeError):
-        return None, problem(400, "INVALID_JSON", "The body is not valid JSON.")
+    return parse_json(body)
 
 
 async def execute(
@@ -60,7 +75,8 @@ async def execute(
         return None, problem(403, "FORBIDDEN", forbidden)
     for code, status in CLIENT_ERRORS.items():
         if code in codes:
-            return None, problem(status, code, result.errors[codes.index(code)].message)
+            error = result.errors[codes.index(code)]
+            return None, problem(status, code, error.message, field=(error.extensions or {}).get("field"))
     return None, problem(500, "INTERNAL", "Internal error.")
 
 

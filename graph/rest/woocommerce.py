@@ -25,7 +25,9 @@ from strawberry import Schema
 
 from domain.tenancy import webhooks
 from domain.tenancy.models import StoreKey
-from graph.rest.http import execute, problem, read_body, read_json
+from domain.tenancy.security import looks_like_public_id
+from domain.text import identifier_problem
+from graph.rest.http import execute, parse_json, problem, read_body
 from graph.view import build_context
 from permissions.principal import Principal
 
@@ -73,9 +75,15 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
         body, failure = await read_body(request)
         if failure:
             return failure
+        public_id = request.query_params.get("key", "").strip()
+        problem_with_key = identifier_problem(public_id)
+        if problem_with_key:
+            return problem(400, "INVALID", f"key: {problem_with_key}.", field="key")
         sealing_key = webhooks.encryption_key(request.app.state.settings.resolved_secret_key())
-        sender = await webhooks.find_sender(
-            public_id=request.query_params.get("key", "").strip(), encryption_key=sealing_key
+        sender = (
+            await webhooks.find_sender(public_id=public_id, encryption_key=sealing_key)
+            if looks_like_public_id(public_id)
+            else None
         )
         if sender is None:
             return problem(
@@ -96,7 +104,7 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
             return problem(401, "INVALID_SIGNATURE", f"Sign the body: send {SIGNATURE_HEADER}.")
         if not topic:
             return problem(400, "MISSING_TOPIC", f"Say what happened: send {TOPIC_HEADER}.")
-        payload, failure = await read_json(request)
+        payload, failure = parse_json(body)
         if failure:
             return failure
         await webhooks.mark_used(key=sender.key)
