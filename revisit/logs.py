@@ -4,8 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
+
+MAX_LOGGED_LINE = 1000
+"""A logged line (a message, a line of a traceback) longer than this is cut; it may hold a client's input."""
+MAX_LOGGED_VALUE = 20_000
+"""A logged value as a whole is cut past this many characters."""
+
+
+def _cut(text: str) -> str:
+    lines = [
+        f"{line[:MAX_LOGGED_LINE]}… ({len(line)} characters)" if len(line) > MAX_LOGGED_LINE else line
+        for line in text.split("\n")
+    ]
+    cut = "\n".join(lines)
+    return cut if len(cut) <= MAX_LOGGED_VALUE else f"{cut[:MAX_LOGGED_VALUE]}… ({len(cut)} characters)"
+
+
+def truncate_long_values(
+    logger: Any, method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Cut long strings (messages, tracebacks, bound values) so no huge input is ever written to the log."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and len(value) > MAX_LOGGED_LINE:
+            event_dict[key] = _cut(value)
+    return event_dict
 
 
 def configure(level: str = "INFO", *, json: bool = True) -> None:
@@ -32,6 +58,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                truncate_long_values,
                 renderer,
             ],
         )

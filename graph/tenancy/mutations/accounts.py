@@ -10,18 +10,19 @@ from domain.tenancy.login_limits import RateLimited
 from domain.tenancy.security import issue_access_token
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
+from graph.tenancy.inputs import EMAIL_HELP, NAME_HELP, check_login, check_registration
 from graph.tenancy.login_guard import login_guard
 from graph.tenancy.types import AccountError, AccountErrorCode, Tenant
 
 
 @strawberry.input(description="A new store owner and their store.")
 class RegisterInput:
-    email: str
+    email: str = strawberry.field(description=EMAIL_HELP)
     password: str = strawberry.field(
         description="At least 10 characters, not blank, and hard to guess (zxcvbn score, see WEAK_PASSWORD)."
     )
-    full_name: str = ""
-    store_name: str
+    full_name: str = strawberry.field(default="", description=NAME_HELP)
+    store_name: str = strawberry.field(description=NAME_HELP)
     currency: str = "IRR"
     timezone: str = "Asia/Tehran"
     locale: str = "fa"
@@ -67,6 +68,7 @@ class AccountMutations:
         extensions=errors_as_data(RegisterPayload, AccountError, AccountErrorCode),
     )
     async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        check_registration(email=input.email, full_name=input.full_name, store_name=input.store_name)
         async with in_transaction():
             user, tenant = await tenancy.register_owner(
                 email=input.email,
@@ -92,6 +94,7 @@ class AccountMutations:
         extensions=errors_as_data(LoginPayload, AccountError, AccountErrorCode),
     )
     async def login(self, info: Info, email: str, password: str) -> LoginPayload:
+        check_login(email=email)
         try:
             user = await tenancy.authenticate(
                 email=email,

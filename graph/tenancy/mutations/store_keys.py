@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from tortoise.transactions import in_transaction
 
@@ -10,6 +12,7 @@ from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.permissions import Can
+from graph.tenancy.inputs import KEY_NAME_HELP, check_key_name
 from graph.tenancy.types import StoreKey, StoreKeyError, StoreKeyErrorCode
 
 
@@ -33,8 +36,12 @@ class StoreKeyMutations:
         extensions=errors_as_data(StoreKeyPayload, StoreKeyError, StoreKeyErrorCode),
     )
     async def create_store_key(
-        self, info: Info, name: str, tenant_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description=KEY_NAME_HELP)],
+        tenant_id: strawberry.ID | None = None,
     ) -> StoreKeyPayload:
+        check_key_name(name)
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         async with in_transaction():
             key, token = await tenancy.create_store_key(tenant_id=scope, name=name)
