@@ -134,6 +134,12 @@ class Revisit_Admin {
 		switch ( $action ) {
 			case 'revisit_save':
 				$key = isset( $_POST['revisit_access_key'] ) ? sanitize_text_field( wp_unslash( $_POST['revisit_access_key'] ) ) : '';
+				if ( isset( $_POST['revisit_api_url'] ) && ! Revisit_Settings::api_url_is_constant() ) {
+					$url = trim( sanitize_text_field( wp_unslash( $_POST['revisit_api_url'] ) ) );
+					if ( untrailingslashit( $url ) !== Revisit_Settings::saved_api_url() ) {
+						return $this->change_api_url( $url, $key );
+					}
+				}
 				if ( '' === trim( $key ) ) {
 					return '' === Revisit_Settings::access_key() ? 'key_missing' : 'key_unchanged';
 				}
@@ -155,15 +161,59 @@ class Revisit_Admin {
 	}
 
 	/**
-	 * Call `GET /rest/v1/connection` and remember the result. The first success starts the backfill.
+	 * A new server address from the settings page: saved only when Revisit answers the connection
+	 * check there (with the key typed alongside, or the saved one); '' goes back to the default.
+	 * Bad input changes nothing.
 	 *
+	 * @param string $url Address as typed.
+	 * @param string $key Key typed in the same form ('' keeps the saved one).
 	 * @return string Notice code.
 	 */
-	public function test_connection() {
+	public function change_api_url( $url, $key = '' ) {
+		if ( Revisit_Settings::api_url_is_constant() ) {
+			return 'address_locked';
+		}
+		$key = trim( (string) $key );
+		if ( '' === trim( (string) $url ) ) {
+			delete_option( Revisit_Settings::OPTION_API_URL );
+			if ( '' !== $key ) {
+				Revisit_Settings::set_access_key( $key );
+			}
+			return $this->test_connection();
+		}
+		$valid = Revisit_Settings::validate_api_url( $url );
+		if ( is_wp_error( $valid ) ) {
+			return $valid->get_error_code();
+		}
+		$try_key = '' !== $key ? $key : Revisit_Settings::access_key();
+		if ( '' === $try_key ) {
+			return 'key_missing';
+		}
+		$response = $this->api->connection( $try_key, $valid );
+		if ( ! ( $response->ok() && is_array( $response->body ) && isset( $response->body['store'] ) && is_array( $response->body['store'] ) ) ) {
+			Revisit_Util::log( 'notice', 'The new server address was not saved: ' . $response->describe() );
+			return $response->is_auth_error() ? 'address_key_refused' : 'address_unreachable';
+		}
+		update_option( Revisit_Settings::OPTION_API_URL, $valid, true );
+		if ( '' !== $key ) {
+			Revisit_Settings::set_access_key( $key );
+		}
+		return $this->test_connection( $response ); // The answer just received, from the address now saved.
+	}
+
+	/**
+	 * Call `GET /rest/v1/connection` and remember the result. The first success starts the backfill.
+	 *
+	 * @param Revisit_Response|null $response The check's answer when it was just made.
+	 * @return string Notice code.
+	 */
+	public function test_connection( $response = null ) {
 		if ( '' === Revisit_Settings::access_key() ) {
 			return 'key_missing';
 		}
-		$response = $this->api->connection();
+		if ( ! $response instanceof Revisit_Response ) {
+			$response = $this->api->connection();
+		}
 		$store    = ( $response->ok() && is_array( $response->body ) && isset( $response->body['store'] ) && is_array( $response->body['store'] ) ) ? $response->body['store'] : null;
 		if ( null !== $store ) {
 			$store_id = isset( $store['id'] ) ? sanitize_text_field( (string) $store['id'] ) : '';
@@ -217,6 +267,11 @@ class Revisit_Admin {
 	private function notice_messages() {
 		return array(
 			'connected'         => array( 'success', __( 'Connected to Revisit.', 'revisit-woocommerce' ) ),
+			'address_invalid'     => array( 'error', __( 'The server address was not saved: it must be a full address such as https://revisit.example.com.', 'revisit-woocommerce' ) ),
+			'address_insecure'    => array( 'error', __( 'The server address was not saved: it must start with https:// (http:// is allowed only for localhost and 127.0.0.1).', 'revisit-woocommerce' ) ),
+			'address_unreachable' => array( 'error', __( 'The server address was not saved: Revisit did not answer there. Check the address and try again.', 'revisit-woocommerce' ) ),
+			'address_key_refused' => array( 'error', __( 'The server address was not saved: the Revisit server there refused the access key.', 'revisit-woocommerce' ) ),
+			'address_locked'      => array( 'error', __( 'The server address is set in wp-config.php (REVISIT_API_URL); change it there.', 'revisit-woocommerce' ) ),
 			'store_switched'    => array( 'success', __( 'Connected to a different Revisit store. Your customers and orders are being sent to it from the beginning, in the background.', 'revisit-woocommerce' ) ),
 			'connection_failed' => array( 'error', __( 'Revisit could not be reached. Check your server\'s internet connection and try again; events wait safely in the queue meanwhile.', 'revisit-woocommerce' ) ),
 			'key_refused'       => array( 'error', __( 'Revisit refused this access key. Copy the key again from Revisit and save it here.', 'revisit-woocommerce' ) ),
@@ -327,6 +382,39 @@ class Revisit_Admin {
 						</td>
 					</tr>
 				</table>
+				<details class="revisit-advanced"<?php echo ( Revisit_Settings::api_url_is_constant() || '' !== Revisit_Settings::saved_api_url() ) ? ' open' : ''; ?>>
+					<summary><?php esc_html_e( 'Advanced', 'revisit-woocommerce' ); ?></summary>
+					<table class="form-table" role="presentation">
+						<tr>
+							<th scope="row"><label for="revisit_api_url"><?php esc_html_e( 'Revisit server address', 'revisit-woocommerce' ); ?></label></th>
+							<td>
+								<?php if ( Revisit_Settings::api_url_is_constant() ) : ?>
+									<input type="url" id="revisit_api_url" class="regular-text code" dir="ltr" value="<?php echo esc_attr( Revisit_Settings::api_url() ); ?>" readonly="readonly" disabled="disabled" />
+									<p class="description">
+										<?php
+										printf(
+											/* translators: %s: the constant's name, REVISIT_API_URL */
+											esc_html__( 'Set in wp-config.php with %s, which takes precedence over this page. Change it there.', 'revisit-woocommerce' ),
+											'<bdi dir="ltr"><code>REVISIT_API_URL</code></bdi>'
+										);
+										?>
+									</p>
+								<?php else : ?>
+									<input type="url" id="revisit_api_url" name="revisit_api_url" class="regular-text code" dir="ltr" value="<?php echo esc_attr( Revisit_Settings::saved_api_url() ); ?>" placeholder="<?php echo esc_attr( Revisit_Settings::DEFAULT_API_URL ); ?>" autocomplete="off" spellcheck="false" />
+									<p class="description">
+										<?php
+										printf(
+											/* translators: %s: https:// */
+											esc_html__( 'The address of your Revisit server, if Revisit gave you one. It must start with %s (http:// only for localhost and 127.0.0.1). It is saved only after a successful connection test; leave it empty for the default.', 'revisit-woocommerce' ),
+											'<bdi dir="ltr"><code>https://</code></bdi>'
+										);
+										?>
+									</p>
+								<?php endif; ?>
+							</td>
+						</tr>
+					</table>
+				</details>
 				<?php submit_button( __( 'Save and test connection', 'revisit-woocommerce' ) ); ?>
 			</form>
 

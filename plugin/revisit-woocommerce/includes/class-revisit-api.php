@@ -138,11 +138,12 @@ class Revisit_Api {
 	/**
 	 * `GET /rest/v1/connection`: which store this key belongs to.
 	 *
-	 * @param string|null $key A key to try instead of the saved one.
+	 * @param string|null $key  A key to try instead of the saved one.
+	 * @param string|null $base A server address to try instead of the configured one.
 	 * @return Revisit_Response
 	 */
-	public function connection( $key = null ) {
-		return $this->request( 'GET', '/rest/v1/connection', null, 10, $key );
+	public function connection( $key = null, $base = null ) {
+		return $this->request( 'GET', '/rest/v1/connection', null, 10, $key, $base );
 	}
 
 	/**
@@ -246,9 +247,10 @@ class Revisit_Api {
 	 * @param array|null  $body    JSON body.
 	 * @param int         $timeout Seconds.
 	 * @param string|null $key     Key to use instead of the saved one.
+	 * @param string|null $base    Server address to use instead of the configured one.
 	 * @return Revisit_Response
 	 */
-	public function request( $method, $path, $body, $timeout, $key = null ) {
+	public function request( $method, $path, $body, $timeout, $key = null, $base = null ) {
 		$response = new Revisit_Response();
 		$key      = null === $key ? Revisit_Settings::access_key() : trim( (string) $key );
 		if ( '' === $key ) {
@@ -278,7 +280,7 @@ class Revisit_Api {
 		 */
 		$args = apply_filters( 'revisit_http_args', $args, $path );
 
-		$raw = wp_remote_request( Revisit_Settings::api_url() . $path, $args );
+		$raw = wp_remote_request( ( null === $base ? Revisit_Settings::api_url() : untrailingslashit( (string) $base ) ) . $path, $args );
 		if ( is_wp_error( $raw ) ) {
 			$response->error = $raw->get_error_message();
 			return $response;

@@ -19,9 +19,11 @@ final class Revisit_Settings {
 	const OPTION_DB_VERSION = 'revisit_db_version';
 	const OPTION_LOCK       = 'revisit_sender_lock';
 	const OPTION_STORE      = 'revisit_store_id';
+	const OPTION_API_URL    = 'revisit_api_url';
 
 	/**
-	 * The placeholder production address; set REVISIT_API_URL or the `revisit_api_url` filter.
+	 * The address used until one is set: on the settings page (Advanced), with the REVISIT_API_URL
+	 * constant in wp-config.php (which wins), or with the `revisit_api_url` filter.
 	 */
 	const DEFAULT_API_URL = 'https://api.revisit.example';
 
@@ -39,6 +41,7 @@ final class Revisit_Settings {
 			self::OPTION_DB_VERSION,
 			self::OPTION_LOCK,
 			self::OPTION_STORE,
+			self::OPTION_API_URL,
 		);
 	}
 
@@ -48,13 +51,58 @@ final class Revisit_Settings {
 	 * @return string
 	 */
 	public static function api_url() {
-		$url = defined( 'REVISIT_API_URL' ) ? (string) REVISIT_API_URL : self::DEFAULT_API_URL;
+		if ( self::api_url_is_constant() ) {
+			$url = (string) REVISIT_API_URL;
+		} else {
+			$saved = self::saved_api_url();
+			$url   = '' !== $saved ? $saved : self::DEFAULT_API_URL;
+		}
 		/**
 		 * Filters the Revisit server address the plugin talks to.
 		 *
 		 * @param string $url Base address, e.g. https://api.revisit.example.
 		 */
 		$url = (string) apply_filters( 'revisit_api_url', $url );
+		return untrailingslashit( $url );
+	}
+
+	/**
+	 * Whether wp-config.php sets the address (REVISIT_API_URL); the settings page then only shows it.
+	 *
+	 * @return bool
+	 */
+	public static function api_url_is_constant() {
+		return defined( 'REVISIT_API_URL' );
+	}
+
+	/**
+	 * The address saved on the settings page, or ''.
+	 *
+	 * @return string
+	 */
+	public static function saved_api_url() {
+		return (string) get_option( self::OPTION_API_URL, '' );
+	}
+
+	/**
+	 * Check an address typed on the settings page: an absolute http(s) address without user,
+	 * password, query or fragment; https unless the host is localhost or 127.0.0.1.
+	 *
+	 * @param string $url Address as typed.
+	 * @return string|WP_Error The address without a trailing slash, or `address_invalid` /
+	 *                         `address_insecure`.
+	 */
+	public static function validate_api_url( $url ) {
+		$url   = trim( (string) $url );
+		$parts = '' !== $url && strlen( $url ) <= 2000 ? wp_parse_url( $url ) : false;
+		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] ) || isset( $parts['user'] ) || isset( $parts['pass'] ) || isset( $parts['query'] ) || isset( $parts['fragment'] ) || preg_match( '/[\s<>"\\\\]/', $url ) ) {
+			return new WP_Error( 'address_invalid', __( 'The server address must be a full address such as https://revisit.example.com.', 'revisit-woocommerce' ) );
+		}
+		$scheme = strtolower( $parts['scheme'] );
+		$host   = strtolower( $parts['host'] );
+		if ( 'https' !== $scheme && ! ( 'http' === $scheme && in_array( $host, array( 'localhost', '127.0.0.1' ), true ) ) ) {
+			return new WP_Error( 'address_insecure', __( 'The server address must start with https:// (http:// is allowed only for localhost and 127.0.0.1).', 'revisit-woocommerce' ) );
+		}
 		return untrailingslashit( $url );
 	}
 
