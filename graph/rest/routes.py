@@ -29,6 +29,7 @@ mutation Ingest($events: [JSON!]!) {
 }
 """
 
+
 def rest_routes(schema: Schema) -> list[BaseRoute]:
     async def post_events(request: Request) -> Response:
         """Receive a batch of store events (see the OpenAPI description)."""
