@@ -88,40 +88,47 @@ IdentifierText = Annotated[str, IDENTIFIER]
 
 Path = tuple[str | int, ...]
 
+# A path while walking: (last part, the rest) links, so going one level deeper costs the same at any depth.
+_Link = tuple[str | int, "_Link"] | None
 
-def _walk(value: Any) -> Iterator[tuple[Path, Any, bool]]:
+
+def _path(link: _Link) -> Path:
+    parts: list[str | int] = []
+    while link is not None:
+        part, link = link
+        parts.append(part)
+    return tuple(reversed(parts))
+
+
+def _walk(value: Any) -> Iterator[tuple[_Link, Any, bool]]:
     """Every string in a JSON value with its path, depth first; ``True`` marks an object's key."""
-    stack: list[tuple[Path, Any]] = [((), value)]
+    stack: list[tuple[_Link, Any]] = [(None, value)]
     while stack:
-        path, current = stack.pop()
+        link, current = stack.pop()
         if isinstance(current, str):
-            yield path, current, False
+            yield link, current, False
         elif isinstance(current, Mapping):
             items = list(current.items())
             for key, item in reversed(items):
                 if isinstance(key, str):
-                    yield (*path, key), key, True
-                stack.append(((*path, str(key)), item))
+                    yield link, key, True
+                stack.append(((str(key), link), item))
         elif isinstance(current, list | tuple):
-            stack.extend(((*path, index), item) for index, item in reversed(list(enumerate(current))))
+            stack.extend(((index, link), item) for index, item in reversed(list(enumerate(current))))
 
 
 def find_unstorable(value: Any) -> tuple[Path, str] | None:
-    """The path of the first string (or key) in a JSON value that PostgreSQL cannot store, and why."""
-    for path, text, is_key in _walk(value):
+    """The path of the first string (or key) in a JSON value that PostgreSQL cannot store, and why.
+
+    A bad key is reported at the object that holds it, so its text is never echoed back.
+    """
+    for link, text, is_key in _walk(value):
         problem = unstorable(text)
         if problem:
-            return (path[:-1], f"Keys: {problem}") if is_key else (path, problem)
+            return _path(link), f"Keys: {problem}" if is_key else problem
     return None
 
 
 def describe_path(path: Path) -> str:
     """``("data", "items", 0, "name")`` → ``data.items.0.name``."""
     return ".".join(str(part) for part in path)
-
-
-def shorten(text: str, *, limit: int = 200) -> str:
-    """``text`` cut to ``limit`` characters, saying how long it was; for logs and messages."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
