@@ -31,6 +31,18 @@ class Revisit_Credit {
 	const FIELD_SHOWN   = 'revisit_credit_shown';
 
 	/**
+	 * The Store API namespace of the credit (`extensions.revisit`, `cart/extensions`).
+	 */
+	const STORE_API_NAMESPACE = 'revisit';
+
+	/**
+	 * Exception codes of a refused hold: not enough credit (409 from Revisit), or an amount Revisit
+	 * would not confirm.
+	 */
+	const HOLD_INSUFFICIENT = 1;
+	const HOLD_CHANGED      = 2;
+
+	/**
 	 * API client.
 	 *
 	 * @var Revisit_Api
@@ -87,8 +99,20 @@ class Revisit_Credit {
 		add_action( 'woocommerce_checkout_process', array( $this, 'read_checkout_post' ) );
 		add_action( 'woocommerce_cart_calculate_fees', array( $this, 'add_fee' ), 20 );
 		add_action( 'woocommerce_checkout_create_order_fee_item', array( $this, 'tag_fee_item' ), 10, 4 );
+		// WooCommerce spreads tax over every negative fee, taxable or not; credit is money, not a discount.
+		add_filter( 'woocommerce_cart_totals_get_fees_from_cart_taxes', array( $this, 'untax_cart_credit' ), 10, 2 );
+		add_action( 'woocommerce_order_item_fee_after_calculate_taxes', array( $this, 'untax_order_credit' ) );
 		add_action( 'woocommerce_checkout_order_processed', array( $this, 'hold_for_order' ), 5, 3 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'hold_for_store_api_order' ), 5 );
+		// After WooCommerce's own handler of legacy gateways (priority 999): did the payment go through?
+		add_action( 'woocommerce_rest_checkout_process_payment_with_context', array( $this, 'mark_store_api_payment' ), 1000, 2 );
+		add_action( 'woocommerce_blocks_cart_block_registration', array( $this, 'register_block_integration' ) );
+		add_action( 'woocommerce_blocks_checkout_block_registration', array( $this, 'register_block_integration' ) );
+		if ( did_action( 'woocommerce_blocks_loaded' ) ) {
+			$this->register_store_api();
+		} else {
+			add_action( 'woocommerce_blocks_loaded', array( $this, 'register_store_api' ) );
+		}
 		add_filter( 'woocommerce_payment_successful_result', array( $this, 'mark_success' ), 10, 2 );
 		add_filter( 'woocommerce_checkout_no_payment_needed_redirect', array( $this, 'mark_success_redirect' ), 10, 2 );
 		add_action( 'woocommerce_order_status_cancelled', array( $this, 'schedule_release' ) );
@@ -136,9 +160,19 @@ class Revisit_Credit {
 		if ( ! $session ) {
 			return array();
 		}
+		$phone = (string) $session->get( self::SESSION_PHONE );
+		$email = (string) $session->get( self::SESSION_EMAIL );
+		// The Checkout block sends the address through the Store API, into WooCommerce's customer.
+		$customer = WC()->customer;
+		if ( '' === $phone && $customer instanceof WC_Customer ) {
+			$phone = (string) $customer->get_billing_phone();
+		}
+		if ( '' === $email && $customer instanceof WC_Customer ) {
+			$email = (string) $customer->get_billing_email();
+		}
 		$identity = array(
-			'phone' => Revisit_Phone::normalize( $session->get( self::SESSION_PHONE ) ),
-			'email' => sanitize_email( (string) $session->get( self::SESSION_EMAIL ) ),
+			'phone' => Revisit_Phone::normalize( $phone ),
+			'email' => sanitize_email( $email ),
 		);
 		if ( ! $allow_guest ) {
 			unset( $identity['email'] ); // Credit: the phone alone identifies a guest.
@@ -260,6 +294,175 @@ class Revisit_Credit {
 		 * @param string $name Default "Store credit".
 		 */
 		return (string) apply_filters( 'revisit_credit_fee_name', __( 'Store credit', 'revisit-woocommerce' ) );
+	}
+
+	/*
+	|--------------------------------------------------------------------------
+	| Cart and Checkout blocks (Store API)
+	|--------------------------------------------------------------------------
+	*/
+
+	/**
+	 * Expose the credit in the Store API cart (`extensions.revisit`) and accept `cart/extensions`
+	 * updates in the `revisit` namespace.
+	 */
+	public function register_store_api() {
+		if ( ! function_exists( 'woocommerce_store_api_register_endpoint_data' ) || ! class_exists( '\Automattic\WooCommerce\StoreApi\Schemas\V1\CartSchema' ) ) {
+			return;
+		}
+		woocommerce_store_api_register_endpoint_data(
+			array(
+				'endpoint'        => \Automattic\WooCommerce\StoreApi\Schemas\V1\CartSchema::IDENTIFIER,
+				'namespace'       => self::STORE_API_NAMESPACE,
+				'data_callback'   => array( $this, 'store_api_cart_data' ),
+				'schema_callback' => array( $this, 'store_api_cart_schema' ),
+				'schema_type'     => ARRAY_A,
+			)
+		);
+		woocommerce_store_api_register_update_callback(
+			array(
+				'namespace' => self::STORE_API_NAMESPACE,
+				'callback'  => array( $this, 'store_api_update' ),
+			)
+		);
+	}
+
+	/**
+	 * The block-side script, for the Cart and the Checkout block.
+	 *
+	 * @param object $registry WooCommerce Blocks' IntegrationRegistry.
+	 */
+	public function register_block_integration( $registry ) {
+		if ( ! is_object( $registry ) || ! is_callable( array( $registry, 'register' ) ) ) {
+			return;
+		}
+		require_once REVISIT_WC_DIR . 'includes/class-revisit-credit-blocks.php';
+		if ( ! $registry->is_registered( 'revisit-credit' ) ) {
+			$registry->register( new Revisit_Credit_Blocks() );
+		}
+	}
+
+	/**
+	 * The schema of `extensions.revisit` in the Store API cart.
+	 *
+	 * @return array
+	 */
+	public function store_api_cart_schema() {
+		$text   = array(
+			'type'     => 'string',
+			'context'  => array( 'view', 'edit' ),
+			'readonly' => true,
+		);
+		$amount = array(
+			'type'     => array( 'string', 'null' ),
+			'context'  => array( 'view', 'edit' ),
+			'readonly' => true,
+		);
+		return array(
+			'show'       => array(
+				'description' => __( 'Whether the shopper has store credit to show.', 'revisit-woocommerce' ),
+				'type'        => 'boolean',
+				'context'     => array( 'view', 'edit' ),
+				'readonly'    => true,
+			),
+			'available'  => array_merge( $amount, array( 'description' => __( 'Store credit available, a decimal string in the store currency; null when unknown.', 'revisit-woocommerce' ) ) ),
+			'max_usable' => array_merge( $amount, array( 'description' => __( 'The most credit this cart can use, a decimal string; null when unknown.', 'revisit-woocommerce' ) ) ),
+			'applied'    => array(
+				'description' => __( 'Whether the shopper chose to use the credit.', 'revisit-woocommerce' ),
+				'type'        => 'boolean',
+				'context'     => array( 'view', 'edit' ),
+				'readonly'    => true,
+			),
+			'message'    => array_merge( $text, array( 'description' => __( 'The available credit, as a sentence for the shopper.', 'revisit-woocommerce' ) ) ),
+			'label'      => array_merge( $text, array( 'description' => __( 'The label of the "use my credit" checkbox.', 'revisit-woocommerce' ) ) ),
+		);
+	}
+
+	/**
+	 * `extensions.revisit` of the Store API cart: the same credit the classic checkout shows.
+	 *
+	 * @return array
+	 */
+	public function store_api_cart_data() {
+		$data = array(
+			'show'       => false,
+			'available'  => null,
+			'max_usable' => null,
+			'applied'    => $this->wants_credit(),
+			'message'    => '',
+			'label'      => '',
+		);
+		$cart = function_exists( 'WC' ) ? WC()->cart : null;
+		if ( ! $cart ) {
+			return $data;
+		}
+		$total = $this->payable_total( $cart );
+		$quote = $this->quote( $total );
+		if ( ! $quote || ! $quote['found'] || Revisit_Util::to_float( $quote['available'] ) <= 0 ) {
+			return $data;
+		}
+		$max                = min( Revisit_Util::to_float( $quote['max_usable'] ), $total );
+		$data['show']       = true;
+		$data['available']  = Revisit_Util::amount( $quote['available'] );
+		$data['max_usable'] = Revisit_Util::amount( $max );
+		/* translators: %s: the customer's available store credit, formatted as a price */
+		$data['message'] = sprintf( __( 'You have %s of store credit.', 'revisit-woocommerce' ), self::plain_price( Revisit_Util::to_float( $quote['available'] ) ) );
+		/* translators: %s: the most credit that can be used on this order, formatted as a price */
+		$data['label'] = sprintf( __( 'Use my credit on this order (up to %s)', 'revisit-woocommerce' ), self::plain_price( $max ) );
+		return $data;
+	}
+
+	/**
+	 * `POST /wc/store/v1/cart/extensions` with namespace `revisit` and `{"use_credit": true|false}`:
+	 * apply or remove the credit (WooCommerce recalculates the cart afterwards). Bad input, or
+	 * asking for credit the shopper does not have, is refused and changes nothing.
+	 *
+	 * @param mixed $data The request's `data`.
+	 * @throws \Automattic\WooCommerce\StoreApi\Exceptions\RouteException On bad input or no usable credit.
+	 */
+	public function store_api_update( $data ) {
+		if ( ! is_array( $data ) || ! array_key_exists( 'use_credit', $data ) || ! is_bool( $data['use_credit'] ) ) {
+			throw new \Automattic\WooCommerce\StoreApi\Exceptions\RouteException( 'revisit_invalid_request', esc_html__( 'Send use_credit as true or false.', 'revisit-woocommerce' ), 400 );
+		}
+		$session = self::session();
+		if ( ! $session ) {
+			throw new \Automattic\WooCommerce\StoreApi\Exceptions\RouteException( 'revisit_no_session', esc_html__( 'There is no cart to apply the credit to.', 'revisit-woocommerce' ), 400 );
+		}
+		if ( $data['use_credit'] ) {
+			$cart  = WC()->cart;
+			$quote = $cart ? $this->quote( $this->payable_total( $cart ) ) : null;
+			if ( null === $quote && self::shopper_identity() ) {
+				throw new \Automattic\WooCommerce\StoreApi\Exceptions\RouteException( 'revisit_credit_unavailable', esc_html__( 'Your store credit cannot be checked right now. Please try again in a moment.', 'revisit-woocommerce' ), 503 );
+			}
+			if ( ! $quote || ! $quote['found'] || Revisit_Util::to_float( $quote['max_usable'] ) <= 0 ) {
+				throw new \Automattic\WooCommerce\StoreApi\Exceptions\RouteException( 'revisit_no_credit', esc_html__( 'You have no store credit to use on this order.', 'revisit-woocommerce' ), 400 );
+			}
+		}
+		$session->set( self::SESSION_USE, $data['use_credit'] ? 'yes' : 'no' );
+	}
+
+	/**
+	 * A price as plain text (the block shows text, not HTML).
+	 *
+	 * @param float $amount Amount.
+	 * @return string
+	 */
+	private static function plain_price( $amount ) {
+		return trim( html_entity_decode( wp_strip_all_tags( wc_price( $amount ) ), ENT_QUOTES, 'UTF-8' ) );
+	}
+
+	/**
+	 * The Store API checkout's payment step ran: note when it went through, so the end of the
+	 * request does not give the credit back (as the classic checkout does with its own hook).
+	 *
+	 * @param object $context PaymentContext (order, payment method).
+	 * @param object $result  PaymentResult.
+	 */
+	public function mark_store_api_payment( $context, $result ) {
+		$order = is_object( $context ) && isset( $context->order ) ? $context->order : null;
+		if ( $order instanceof WC_Order && is_object( $result ) && isset( $result->status ) && 'success' === $result->status ) {
+			$this->succeeded[ $order->get_id() ] = true;
+		}
 	}
 
 	/*
@@ -410,10 +613,43 @@ class Revisit_Credit {
 	 * @param WC_Order          $order   Order.
 	 */
 	public function tag_fee_item( $item, $fee_key, $fee, $order ) {
-		$name = $this->fee_name();
-		if ( ( isset( $fee->id ) && sanitize_title( $name ) === $fee->id ) || ( isset( $fee->name ) && $name === $fee->name ) ) {
+		if ( is_object( $fee ) && $this->is_credit_fee( $fee ) ) {
 			$item->add_meta_data( self::FEE_META, 'yes', true );
+			$item->set_taxes( false );
 		}
+	}
+
+	/**
+	 * No tax on the cart's credit line (`woocommerce_cart_totals_get_fees_from_cart_taxes`).
+	 *
+	 * @param array  $taxes Taxes WooCommerce computed for the fee.
+	 * @param object $fee   The fee being totalled (its `object` is the cart fee).
+	 * @return array
+	 */
+	public function untax_cart_credit( $taxes, $fee ) {
+		return ( is_object( $fee ) && isset( $fee->object ) && $this->is_credit_fee( $fee->object ) ) ? array() : $taxes;
+	}
+
+	/**
+	 * No tax on the order's credit line when WooCommerce recalculates an order's taxes.
+	 *
+	 * @param WC_Order_Item_Fee $item Fee item.
+	 */
+	public function untax_order_credit( $item ) {
+		if ( $item instanceof WC_Order_Item_Fee && 'yes' === $item->get_meta( self::FEE_META, true ) ) {
+			$item->set_taxes( false );
+		}
+	}
+
+	/**
+	 * Whether a cart fee is the credit line this plugin added.
+	 *
+	 * @param object $fee Cart fee (id, name, amount…).
+	 * @return bool
+	 */
+	private function is_credit_fee( $fee ) {
+		$name = $this->fee_name();
+		return ( isset( $fee->id ) && sanitize_title( $name ) === $fee->id ) || ( isset( $fee->name ) && $name === $fee->name );
 	}
 
 	/**
@@ -457,14 +693,27 @@ class Revisit_Credit {
 	}
 
 	/**
-	 * Checkout block created the order.
+	 * The Checkout block (Store API) is about to take payment for the order: hold the credit, with
+	 * the classic checkout's behaviour and messages. A refusal stops the checkout with a 409 and a
+	 * typed error code (`revisit_credit_insufficient`, `revisit_credit_changed`).
 	 *
 	 * @param WC_Order $order Order.
-	 * @throws Exception When Revisit refuses the hold.
+	 * @throws \Automattic\WooCommerce\StoreApi\Exceptions\RouteException When Revisit refuses the hold.
 	 */
 	public function hold_for_store_api_order( $order ) {
-		if ( $order instanceof WC_Order ) {
-			$this->hold( $order );
+		if ( ! $order instanceof WC_Order ) {
+			return;
+		}
+		try {
+			if ( $this->hold( $order ) ) {
+				$this->held_now[ $order->get_id() ] = true;
+			}
+		} catch ( Exception $e ) {
+			if ( ! class_exists( '\Automattic\WooCommerce\StoreApi\Exceptions\RouteException' ) ) {
+				throw $e;
+			}
+			$code = self::HOLD_INSUFFICIENT === $e->getCode() ? 'revisit_credit_insufficient' : 'revisit_credit_changed';
+			throw new \Automattic\WooCommerce\StoreApi\Exceptions\RouteException( esc_html( $code ), esc_html( trim( html_entity_decode( wp_strip_all_tags( $e->getMessage() ), ENT_QUOTES, 'UTF-8' ) ) ), 409 );
 		}
 	}
 
@@ -503,7 +752,7 @@ class Revisit_Credit {
 				$this->api->credit_release( $order->get_id() );
 				$this->forget_quote();
 				$this->remove_credit( $order, __( 'Revisit did not confirm the credit, so it was taken off this order.', 'revisit-woocommerce' ), 'refused' );
-				throw new Exception( esc_html__( 'Your store credit changed while you were checking out. Please review your order and place it again.', 'revisit-woocommerce' ) );
+				throw new Exception( esc_html__( 'Your store credit changed while you were checking out. Please review your order and place it again.', 'revisit-woocommerce' ), self::HOLD_CHANGED ); // phpcs:ignore WordPress.Security.EscapeOutput.ExceptionNotEscaped -- escaped.
 			}
 		}
 
@@ -523,7 +772,8 @@ class Revisit_Credit {
 						__( 'You no longer have enough store credit for this order (available now: %s). Please review your order and place it again.', 'revisit-woocommerce' ),
 						wc_price( $available, array( 'currency' => $currency ) )
 					)
-				)
+				),
+				self::HOLD_INSUFFICIENT
 			);
 		}
 
