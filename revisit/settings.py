@@ -68,11 +68,11 @@ class Settings(BaseSettings):
 
     login_limit_per_account: str = Field(
         default="10 per 15 minutes",
-        description="Failed logins allowed for one e-mail (from any address) before login is refused.",
+        description="Sign-in attempts for one e-mail, from any address; a success resets it to zero.",
     )
     login_limit_per_address: str = Field(
         default="30 per 15 minutes",
-        description="Failed logins allowed from one client address (for any e-mail) before it is refused.",
+        description="Sign-in attempts from one client address, for any e-mail, successes included.",
     )
     password_min_score: int = Field(
         default=3, ge=0, le=4, description="The zxcvbn score (0-4) a new password must reach."

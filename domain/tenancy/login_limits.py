@@ -1,9 +1,11 @@
-"""Failed-login limits per account and per client address, counted in Redis with ``limits``.
+"""Sign-in limits per account and per client address, counted in Redis with ``limits``.
 
-Only failures count. Once an account (its e-mail, case-insensitive) or a client address has used up its
-allowance, login is refused before the password is looked at, even a right one, until the moving window
-has room again. A success clears the account's count, never the address's: otherwise an attacker could
-sign in to an account of their own between guesses to reset their address.
+Every attempt takes one unit from its address's allowance and one from its account's (the e-mail,
+case-insensitive) before the password is looked at, atomically, so a burst of parallel guesses gets no
+more tries than a patient one. Once either allowance is used up, login is refused, even with a right
+password, until the moving window has room again. A success gives the account its whole allowance
+back, so only failures add up there; the address keeps counting every attempt (otherwise an attacker
+could sign in to an account of their own between guesses to reset their address).
 """
 
 from __future__ import annotations
@@ -39,33 +41,27 @@ class LoginLimits:
 
 
 class LoginGuard:
-    """Checks and records login failures. One per request is cheap: it only wraps the storage."""
+    """Counts sign-in attempts. One per request is cheap: it only wraps the storage."""
 
     def __init__(self, storage: Storage, rules: LoginLimits) -> None:
         self._limiter = MovingWindowRateLimiter(storage)
         self._per_account = limits.parse(rules.per_account)
         self._per_address = limits.parse(rules.per_address)
 
-    async def ensure_allowed(self, *, email: str, address: str | None) -> None:
-        """Raise ``RateLimited`` when the account or the address has no failures left."""
-        waits = [
-            await self._wait(self._per_account, "account", _account_key(email)),
-            await self._wait(self._per_address, "address", address) if address else 0,
-        ]
-        if max(waits) > 0:
-            raise RateLimited(max(waits))
-
-    async def record_failure(self, *, email: str, address: str | None) -> None:
-        await self._limiter.hit(self._per_account, "login", "account", _account_key(email))
-        if address:
-            await self._limiter.hit(self._per_address, "login", "address", address)
+    async def take_attempt(self, *, email: str, address: str | None) -> None:
+        """Count one attempt; raise ``RateLimited`` (counting nothing more) when one is not allowed now."""
+        if address and not await self._limiter.hit(self._per_address, "login", "address", address):
+            raise RateLimited(await self._wait(self._per_address, "address", address))
+        account = _account_key(email)
+        if not await self._limiter.hit(self._per_account, "login", "account", account):
+            raise RateLimited(await self._wait(self._per_account, "account", account))
 
     async def record_success(self, *, email: str) -> None:
+        """Give the account back its allowance: a typo before a success is forgotten."""
         await self._limiter.clear(self._per_account, "login", "account", _account_key(email))
 
     async def _wait(self, item: limits.RateLimitItem, kind: str, key: str) -> int:
-        if await self._limiter.test(item, "login", kind, key):
-            return 0
+        """Seconds until the oldest attempt leaves the window, at least one."""
         stats = await self._limiter.get_window_stats(item, "login", kind, key)
         return max(1, math.ceil(stats.reset_time - time.time()))
 

@@ -120,18 +120,16 @@ async def authenticate(
 ) -> User:
     """The user with these credentials. The same error whatever was wrong, so accounts can't be probed.
 
-    An unknown e-mail costs the same argon2 verification as a known one. With a ``guard``, an account or
-    address out of failed attempts is refused (``RateLimited``) before the password is checked, and a
-    failure is counted against both.
+    An unknown e-mail costs the same argon2 verification as a known one. With a ``guard``, the attempt
+    is counted first, and an account or address out of attempts is refused (``RateLimited``) before the
+    password is checked.
     """
     if guard is not None:
-        await guard.ensure_allowed(email=email, address=address)
+        await guard.take_attempt(email=email, address=address)
     user = await User.get_or_none(email=email.strip().lower())
     stored_hash = user.password_hash if user is not None else _stand_in_hash()
     matches = await asyncio.to_thread(security.verify_password, stored_hash, password)
     if user is None or not user.is_active or not matches:
-        if guard is not None:
-            await guard.record_failure(email=email, address=address)
         raise DomainError("INVALID_CREDENTIALS", "Wrong e-mail or password.")
     if guard is not None:
         await guard.record_success(email=email)
