@@ -15,17 +15,7 @@ class Coupons_Test extends Revisit_TestCase {
 	 */
 	protected function setUp(): void {
 		parent::setUp();
-		$product = $this->product( array( 'price' => '600000' ) );
-		WC()->cart->add_to_cart( $product->get_id(), 2 );
-		WC()->payment_gateways = array(
-			'cod' => static function ( $order ) {
-				$order->update_status( 'processing' );
-				return array(
-					'result'   => 'success',
-					'redirect' => '/thanks',
-				);
-			},
-		);
+		$this->fill_cart();
 		$this->server->configure(
 			array(
 				'coupons' => array(
@@ -65,6 +55,19 @@ class Coupons_Test extends Revisit_TestCase {
 	}
 
 	/**
+	 * Two teas (1,200,000) in the cart (virtual: no shipping to choose).
+	 */
+	private function fill_cart() {
+		$product = $this->product(
+			array(
+				'price'   => '600000',
+				'virtual' => true,
+			)
+		);
+		WC()->cart->add_to_cart( $product->get_id(), 2 );
+	}
+
+	/**
 	 * Send Revisit calls to a port nobody listens on.
 	 */
 	private function revisit_unreachable() {
@@ -78,7 +81,11 @@ class Coupons_Test extends Revisit_TestCase {
 	}
 
 	public function test_the_stores_own_coupons_never_ask_revisit() {
-		WC_Stand_In::add_coupon( 'store10', 'percent', '10' );
+		$coupon = new WC_Coupon();
+		$coupon->set_code( 'store10' );
+		$coupon->set_discount_type( 'percent' );
+		$coupon->set_amount( '10' );
+		$coupon->save();
 		$this->assertTrue( WC()->cart->apply_coupon( 'STORE10' ) );
 		$this->assertSame( 120000.0, (float) WC()->cart->get_discount_total() );
 		$this->assertSame( array(), $this->requests( '/rest/v1/coupons/validate' ) );
@@ -86,7 +93,8 @@ class Coupons_Test extends Revisit_TestCase {
 
 	public function test_a_revisit_code_works_without_being_copied_into_the_store() {
 		$user_id = $this->customer();
-		wp_set_current_user( $user_id );
+		$this->shop_as( $user_id );
+		$this->fill_cart();
 		$this->assertTrue( WC()->cart->apply_coupon( 'YALDA1403' ) );
 		$this->assertSame( 100000.0, (float) WC()->cart->get_discount_total() );
 		$this->assertSame( 1100000.0, (float) WC()->cart->get_total( 'edit' ) );
@@ -99,13 +107,7 @@ class Coupons_Test extends Revisit_TestCase {
 		$requests = $this->requests( '/rest/v1/coupons/validate' );
 		$this->assertCount( 1, $requests );
 
-		$result = WC()->checkout()->process_checkout(
-			array(
-				'billing_phone'  => '09121234567',
-				'billing_email'  => 'sara@example.com',
-				'payment_method' => 'cod',
-			)
-		);
+		$result = $this->place_checkout( array( 'payment_method' => 'bank' ) );
 		$this->assertSame( 'success', $result['result'] );
 		$this->end_request();
 		$event = $this->queued( 'order.created' )[0];
@@ -140,12 +142,7 @@ class Coupons_Test extends Revisit_TestCase {
 		$this->assertSame( 'We could not check the code &quot;yalda1403&quot; right now. Please try again in a moment, or complete your order without it.', $this->errors() );
 		wc_clear_notices();
 
-		$result = WC()->checkout()->process_checkout(
-			array(
-				'billing_phone'  => '09121234567',
-				'payment_method' => 'cod',
-			)
-		);
+		$result = $this->place_checkout( array( 'payment_method' => 'bank' ) );
 		$this->assertSame( 'success', $result['result'] );
 		$this->assertSame( 1200000.0, (float) $this->last_order_total() );
 	}
@@ -172,7 +169,8 @@ class Coupons_Test extends Revisit_TestCase {
 
 	public function test_the_shopper_and_cart_are_sent_with_the_code() {
 		$user_id = $this->customer( array( 'digits_phone' => '+989121234567' ) );
-		wp_set_current_user( $user_id );
+		$this->shop_as( $user_id );
+		$this->fill_cart();
 		WC()->cart->apply_coupon( 'SPRING' );
 		$requests = $this->requests( '/rest/v1/coupons/validate' );
 		$this->assertCount( 1, $requests );

@@ -24,28 +24,16 @@ class Credit_Test extends Revisit_TestCase {
 	protected function setUp(): void {
 		parent::setUp();
 		$this->user_id = $this->customer( array( 'digits_phone' => '+989121234567' ) );
-		wp_set_current_user( $this->user_id );
+		$this->shop_as( $this->user_id );
 		$this->server->configure( array( 'balances' => array( (string) $this->user_id => 120000 ) ) );
-		WC()->payment_gateways = array(
-			'bank'     => static function ( $order ) {
-				$order->payment_complete( 'TX-' . $order->get_id() );
-				return array(
-					'result'   => 'success',
-					'redirect' => '/thanks',
-				);
-			},
-			'zarinpal' => static function () {
-				return array(
-					'result'   => 'success',
-					'redirect' => 'https://bank.example/pay',
-				);
-			},
-			'declined' => static function () {
-				wc_add_notice( 'Card declined.', 'error' );
-				return array( 'result' => 'failure' );
-			},
+		// The tests' gateways (mu-plugins/revisit-test-gateways.php): bank pays at once, zarinpal
+		// redirects to the bank, declined refuses the card.
+		$product = $this->product(
+			array(
+				'price'   => '600000',
+				'virtual' => true,
+			)
 		);
-		$product = $this->product( array( 'price' => '600000' ) );
 		WC()->cart->add_to_cart( $product->get_id(), 2 );
 	}
 
@@ -74,7 +62,7 @@ class Credit_Test extends Revisit_TestCase {
 		if ( $use ) {
 			$form['revisit_use_credit'] = '1';
 		}
-		WC()->checkout()->update_order_review( http_build_query( $form ) );
+		$this->update_order_review( $form );
 	}
 
 	/**
@@ -84,13 +72,8 @@ class Credit_Test extends Revisit_TestCase {
 	 * @return array Result.
 	 */
 	private function place_order( $gateway = 'bank' ) {
-		return WC()->checkout()->process_checkout(
+		return $this->place_checkout(
 			array(
-				'billing_first_name'   => 'سارا',
-				'billing_last_name'    => 'احمدی',
-				'billing_phone'        => '09121234567',
-				'billing_email'        => 'sara@example.com',
-				'billing_city'         => 'تهران',
 				'payment_method'       => $gateway,
 				'revisit_credit_shown' => '1',
 				'revisit_use_credit'   => '1',
@@ -251,7 +234,7 @@ class Credit_Test extends Revisit_TestCase {
 		$this->assertSame( 'no', WC()->session->get( Revisit_Credit::SESSION_USE ) );
 
 		// In case Revisit took the hold but its answer was lost: a background release.
-		$releases = ActionScheduler_StandIn::pending( Revisit_Credit::RELEASE_HOOK );
+		$releases = $this->actions( Revisit_Credit::RELEASE_HOOK );
 		$this->assertCount( 1, $releases );
 		$this->assertSame( array( $order->get_id(), 0 ), $releases[0]['args'] );
 	}
@@ -272,18 +255,9 @@ class Credit_Test extends Revisit_TestCase {
 		$this->assertSame( '0', $order->get_meta( Revisit_Events::META_CREDIT_USED ) );
 
 		$this->server->configure( array( 'mode' => 'ok', 'delay' => 0 ) );
-		$this->run_actions_at( time() + 120 );
+		$this->run_actions( time() + 120 ); // As if two minutes had passed.
 		$this->assertSame( 120000.0, $this->balance() );
 		$this->assertSame( 'released', wc_get_order( $order->get_id() )->get_meta( Revisit_Credit::META_STATE ) );
-	}
-
-	/**
-	 * Run Action Scheduler as if at a later time.
-	 *
-	 * @param int $now Time.
-	 */
-	private function run_actions_at( $now ) {
-		ActionScheduler_StandIn::run_due( $now );
 	}
 
 	public function test_a_failed_payment_after_the_hold_gives_the_credit_back() {
@@ -327,12 +301,13 @@ class Credit_Test extends Revisit_TestCase {
 		$this->assertSame( 120000.0, $this->balance() );
 		$order = wc_get_order( $order->get_id() );
 		$this->assertSame( '0', $order->get_meta( Revisit_Events::META_CREDIT_USED ) );
-		$this->assertContains( 'Revisit credit of 120000 IRT given back to the customer.', WC_Stand_In::$notes[ $order->get_id() ] );
+		$this->assertContains( 'Revisit credit of 120000 IRT given back to the customer.', $this->order_notes( $order->get_id() ) );
 		$this->assertCount( 1, $order->get_fees(), 'A cancelled order keeps its lines as a record.' );
 	}
 
 	public function test_guests_do_not_see_credit_unless_allowed() {
-		wp_set_current_user( 0 );
+		$this->shop_as( 0 );
+		WC()->cart->add_to_cart( $this->product( array( 'virtual' => true ) )->get_id(), 2 );
 		$this->server->configure( array( 'balances' => array( '09121234567' => 50000 ) ) );
 		$this->tick();
 		$this->assertSame( '<div class="revisit-credit"></div>', trim( $this->checkout_box() ) );

@@ -49,7 +49,7 @@ class Events_Test extends Revisit_TestCase {
 				'sku'          => 'TEA-500',
 				'quantity'     => 2,
 				'total'        => '1150000',
-				'category_ids' => array( '12' ),
+				'category_ids' => array( (string) $this->category() ),
 			),
 			$data['items'][0]
 		);
@@ -171,6 +171,27 @@ class Events_Test extends Revisit_TestCase {
 	}
 
 	public function test_custom_statuses_map_to_what_revisit_knows_and_drafts_are_not_sent() {
+		// A store's own statuses, registered as a status plugin does (WooCommerce keeps an order
+		// "pending" when told to take a status it does not know).
+		$this->filter(
+			'wc_order_statuses',
+			static function ( $statuses ) {
+				$statuses['wc-shipped']         = 'Shipped';
+				$statuses['wc-awaiting-review'] = 'Awaiting review';
+				return $statuses;
+			}
+		);
+		foreach ( array( 'wc-shipped', 'wc-awaiting-review' ) as $status ) {
+			register_post_status(
+				$status,
+				array(
+					'label'                  => $status,
+					'public'                 => false,
+					'exclude_from_search'    => false,
+					'show_in_admin_all_list' => true,
+				)
+			);
+		}
 		$this->filter(
 			'woocommerce_order_is_paid_statuses',
 			static function ( $statuses ) {

@@ -43,8 +43,8 @@ class Uninstall_Test extends Revisit_TestCase {
 		$this->assertSame( '', get_user_meta( $user_id, Revisit_Events::META_CUSTOMER_HASH, true ) );
 		$this->assertSame( 0, (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key = %s", Revisit_Events::META_CUSTOMER_HASH ) ) );
 		$this->assertFalse( wp_next_scheduled( Revisit_Sender::HOOK ) );
-		$this->assertSame( array(), ActionScheduler_StandIn::pending( Revisit_Sender::HEARTBEAT ) );
-		$this->assertSame( array(), ActionScheduler_StandIn::pending( Revisit_Sender::HOOK ) );
+		$this->assertSame( array(), $this->actions( Revisit_Sender::HEARTBEAT ) );
+		$this->assertSame( array(), $this->actions( Revisit_Sender::HOOK ) );
 		$this->assertSame( '5000', wc_get_order( $order->get_id() )->get_meta( Revisit_Events::META_CREDIT_USED ), 'Orders keep what they record.' );
 	}
 

@@ -9,9 +9,10 @@
 use PHPUnit\Framework\TestCase;
 
 /**
- * wp_die() as an exception.
+ * wp_die() as a throwable that ends the "request" like wp_die() does: an Error, not an Exception,
+ * so WooCommerce's own `catch ( Exception $e )` blocks (the checkout has them) do not swallow it.
  */
-class Revisit_Test_Die extends RuntimeException {
+class Revisit_Test_Die extends Error {
 
 	/**
 	 * Status code passed to wp_die().
@@ -66,6 +67,7 @@ abstract class Revisit_TestCase extends TestCase {
 	 */
 	protected function setUp(): void {
 		parent::setUp();
+		$this->tolerate_woocommerce_dynamic_properties();
 		global $wpdb;
 		$this->server = Revisit_Test_Server::current();
 		$this->plugin = Revisit_Plugin::instance();
@@ -91,6 +93,28 @@ abstract class Revisit_TestCase extends TestCase {
 		$_GET     = array();
 		$_REQUEST = array();
 		$this->shop_as( 0 );
+	}
+
+	/**
+	 * PHPUnit turns every deprecation into a failure, and the plugin's own must stay so. WooCommerce
+	 * 9.4.3 itself still sets a few undeclared properties on its objects (the checkout's
+	 * `$item->legacy_fee` on a fee line, for one), which PHP 8.2 reports as deprecated: those alone,
+	 * raised in WooCommerce's own files, are let through (and counted in
+	 * $GLOBALS['revisit_tolerated_deprecations']). Everything else goes to PHPUnit's handler.
+	 */
+	private function tolerate_woocommerce_dynamic_properties() {
+		$woocommerce = wp_normalize_path( (string) realpath( WC_ABSPATH ) ) . '/';
+		$previous    = null;
+		$previous    = set_error_handler(
+			static function ( $level, $message, $file = '', $line = 0 ) use ( &$previous, $woocommerce ) {
+				$file = wp_normalize_path( (string) realpath( $file ) );
+				if ( E_DEPRECATED === $level && 0 === strpos( $file, $woocommerce ) && 0 === strpos( $message, 'Creation of dynamic property ' ) ) {
+					$GLOBALS['revisit_tolerated_deprecations'][ $message ] = true;
+					return true;
+				}
+				return $previous ? call_user_func( $previous, $level, $message, $file, $line ) : false;
+			}
+		);
 	}
 
 	/**
@@ -129,26 +153,112 @@ abstract class Revisit_TestCase extends TestCase {
 	}
 
 	/**
-	 * A new visit to the shop by this user (0: a guest): a fresh WooCommerce session, customer and
-	 * empty cart, as WooCommerce sets them up on a page load (wc_load_cart()).
+	 * A new visit to the shop by this user (0: a guest): WooCommerce's session starts over (its data
+	 * and the cart emptied), and the customer is this user, as on the first page load of a visit. The
+	 * session, customer and cart objects WooCommerce made at load stay the ones in use (as in a
+	 * request: one of each, hooked once).
 	 *
 	 * @param int $user_id User.
 	 */
 	protected function shop_as( $user_id ) {
 		wp_set_current_user( $user_id );
-		$wc           = WC();
-		$wc->session  = null;
-		$wc->customer = null;
-		$wc->cart     = null;
-		wc_load_cart();
-		WC()->cart->empty_cart( true );
+		$wc = WC();
+		if ( ! $wc->session || ! $wc->cart ) {
+			wc_load_cart();
+		}
+		$wc->session->destroy_session(); // Also empties the cart; the session's id is now this user's.
+		remove_action( 'shutdown', array( $wc->customer, 'save' ), 10 );
+		$wc->customer = new WC_Customer( get_current_user_id(), true );
+		add_action( 'shutdown', array( $wc->customer, 'save' ), 10 );
 		wc_clear_notices();
+	}
+
+	/**
+	 * One AJAX request of WooCommerce's classic checkout page, run for real (WC_AJAX's handler with
+	 * the form in $_POST and a valid nonce): what the browser would get back, decoded.
+	 *
+	 * @param callable $handler The WooCommerce handler.
+	 * @param array    $post    The request's form fields.
+	 * @return array The JSON answer.
+	 */
+	private function ajax( $handler, array $post ) {
+		$_POST    = $post;
+		$_REQUEST = $post;
+		$this->filter( 'wp_doing_ajax', '__return_true' );
+		ob_start();
+		try {
+			call_user_func( $handler );
+			$this->fail( 'The handler did not answer.' );
+		} catch ( Revisit_Test_Die $answer ) {
+			unset( $answer ); // wp_send_json() ends the request with wp_die(): the answer is printed.
+		} finally {
+			$output = (string) ob_get_clean();
+			remove_filter( 'wp_doing_ajax', '__return_true' );
+			$_POST    = array();
+			$_REQUEST = array();
+		}
+		$decoded = json_decode( $output, true );
+		$this->assertIsArray( $decoded, 'Not a JSON answer: ' . substr( $output, 0, 500 ) );
+		return $decoded;
+	}
+
+	/**
+	 * The checkout page's refresh after a field changed (`?wc-ajax=update_order_review`): the form as
+	 * jQuery serialises it goes in post_data; WooCommerce recalculates the cart and answers with the
+	 * page's fragments.
+	 *
+	 * @param array $form Checkout form fields.
+	 * @return array The answer (result, fragments, …).
+	 */
+	protected function update_order_review( array $form ) {
+		return $this->ajax(
+			array( 'WC_AJAX', 'update_order_review' ),
+			array(
+				'security'       => wp_create_nonce( 'update-order-review' ),
+				'payment_method' => isset( $form['payment_method'] ) ? $form['payment_method'] : 'bank',
+				'country'        => 'IR',
+				'state'          => 'THR',
+				'postcode'       => '1415913311',
+				'city'           => 'تهران',
+				'address'        => 'خیابان ولیعصر',
+				'has_full_address' => 'true',
+				'post_data'      => http_build_query( $form ),
+			)
+		);
+	}
+
+	/**
+	 * "Place order" on the classic checkout page (`?wc-ajax=checkout`): WC_Checkout::process_checkout()
+	 * validates the form, creates the order and calls the chosen gateway.
+	 *
+	 * @param array $fields Checkout form fields (added to a complete Tehran billing address).
+	 * @return array The answer: result success (redirect) or failure (messages, refresh, reload).
+	 */
+	protected function place_checkout( array $fields ) {
+		$form = array_merge(
+			array(
+				'billing_first_name' => 'سارا',
+				'billing_last_name'  => 'احمدی',
+				'billing_country'    => 'IR',
+				'billing_state'      => 'THR',
+				'billing_city'       => 'تهران',
+				'billing_address_1'  => 'خیابان ولیعصر، پلاک ۱۲',
+				'billing_postcode'   => '1415913311',
+				'billing_phone'      => '09121234567',
+				'billing_email'      => 'sara@example.com',
+				'payment_method'     => 'bank',
+			),
+			$fields
+		);
+		$form['woocommerce-process-checkout-nonce'] = wp_create_nonce( 'woocommerce-process_checkout' );
+		return $this->ajax( array( 'WC_AJAX', 'checkout' ), $form );
 	}
 
 	/**
 	 * Remove the test's hooks.
 	 */
 	protected function tearDown(): void {
+		restore_error_handler();
 		foreach ( $this->added_hooks as $hook ) {
 			remove_filter( $hook[0], $hook[1], $hook[2] );
 		}
@@ -204,14 +314,21 @@ abstract class Revisit_TestCase extends TestCase {
 	}
 
 	/**
-	 * Run what Action Scheduler has due for the plugin (its group), oldest first, through Action
-	 * Scheduler's own queue runner (it marks each action running, fires its hook, records the outcome).
+	 * Background work, as a store runs it.
 	 *
-	 * @param int|null $now Run what is due by this time (default now: what WP-Cron's runner would run).
-	 * @return int Actions run.
+	 * Now (no time given): WP-Cron's `action_scheduler_run_queue` event fires, as wp-cron.php fires it
+	 * every minute on a real store: Action Scheduler's queue runner claims and runs every due action
+	 * (WooCommerce's own too), and whatever else listens to that event runs after it.
+	 *
+	 * At a later time: there is no waiting in a test, so the plugin's actions due by then (its group)
+	 * run oldest first through Action Scheduler's runner (process_action(): marked running, hook
+	 * fired, outcome logged), as the queue runner would run them at that time.
+	 *
+	 * @param int|null $now As if at this time (default: now).
+	 * @return int The plugin's actions that ran.
 	 */
 	protected function run_actions( $now = null ) {
-		$ids = as_get_scheduled_actions(
+		$due = as_get_scheduled_actions(
 			array(
 				'group'        => Revisit_Scheduler::GROUP,
 				'status'       => ActionScheduler_Store::STATUS_PENDING,
@@ -223,39 +340,53 @@ abstract class Revisit_TestCase extends TestCase {
 			),
 			'ids'
 		);
-		foreach ( $ids as $id ) {
-			ActionScheduler::runner()->process_action( (int) $id, 'Revisit tests' );
+		if ( null === $now ) {
+			do_action( 'action_scheduler_run_queue', 'WP Cron' );
+		} else {
+			foreach ( $due as $id ) {
+				ActionScheduler::runner()->process_action( (int) $id, 'Revisit tests' );
+			}
 		}
-		return count( $ids );
+		$ran = 0;
+		foreach ( $due as $id ) {
+			$ran += ActionScheduler_Store::STATUS_PENDING === ActionScheduler::store()->get_status( $id ) ? 0 : 1;
+		}
+		return $ran;
 	}
 
 	/**
 	 * The plugin's actions in Action Scheduler with this status, oldest first.
 	 *
 	 * @param string|null $hook   Only this hook.
-	 * @param string      $status pending, complete, canceled, failed, in-progress.
-	 * @return array[] Each: hook, args, timestamp (when it is due), status.
+	 * @param string|null $status pending, complete, canceled, failed, in-progress; null: any.
+	 * @return array[] Each: hook, args, group, timestamp (when it is due), interval (recurring
+	 *                 actions; else null), status.
 	 */
 	protected function actions( $hook = null, $status = ActionScheduler_Store::STATUS_PENDING ) {
 		$query = array(
 			'group'    => Revisit_Scheduler::GROUP,
-			'status'   => $status,
 			'orderby'  => 'date',
 			'order'    => 'ASC',
 			'per_page' => -1,
 		);
+		if ( null !== $status ) {
+			$query['status'] = $status;
+		}
 		if ( null !== $hook ) {
 			$query['hook'] = $hook;
 		}
 		$actions = array();
 		foreach ( as_get_scheduled_actions( $query, 'ids' ) as $id ) {
 			$action    = ActionScheduler::store()->fetch_action( $id );
-			$date      = $action->get_schedule()->get_date();
+			$schedule  = $action->get_schedule();
+			$date      = $schedule->get_date();
 			$actions[] = array(
 				'hook'      => $action->get_hook(),
 				'args'      => $action->get_args(),
+				'group'     => $action->get_group(),
 				'timestamp' => $date ? $date->getTimestamp() : null,
-				'status'    => $status,
+				'interval'  => $schedule instanceof ActionScheduler_IntervalSchedule ? (int) $schedule->get_recurrence() : null,
+				'status'    => ActionScheduler::store()->get_status( $id ),
 			);
 		}
 		return $actions;

@@ -24,6 +24,7 @@ abstract class Revisit_Test_Gateway extends WC_Payment_Gateway {
 		$this->method_title       = $title;
 		$this->title              = $title;
 		$this->method_description = 'Revisit tests only.';
+		$this->description        = '';
 		$this->has_fields         = false;
 		$this->supports           = array( 'products', 'refunds' );
 		$this->enabled            = 'yes';
