@@ -6,14 +6,14 @@
  * Version:              1.0.0
  * Requires at least:    6.1
  * Requires PHP:         7.4
- * Tested up to:         6.1
+ * Tested up to:         6.5
  * Author:               Revisit
  * License:              GPL-2.0-or-later
  * License URI:          https://www.gnu.org/licenses/gpl-2.0.html
  * Text Domain:          revisit-woocommerce
  * Domain Path:          /languages
  * WC requires at least: 7.1
- * WC tested up to:      9.3
+ * WC tested up to:      9.4
  * Requires Plugins:     woocommerce
  *
  * @package Revisit\WooCommerce
