@@ -66,7 +66,8 @@ async def upsert_order(
     order.shipping_total = to_minor(data.shipping_total, currency, field="shipping_total")
     order.tax_total = to_minor(data.tax_total, currency, field="tax_total")
     if data.credit_used is not None:
-        order.credit_used = to_minor(data.credit_used, currency, field="credit_used")
+        # Rounded down like the hold it captures, so a fraction never takes one unit more than was held.
+        order.credit_used = to_minor(data.credit_used, currency, field="credit_used", round_down=True)
     order.coupon_codes = list(data.coupon_codes)
     order.billing = data.billing.model_dump(mode="json", exclude_none=True) if data.billing else {}
     order.placed_at = data.created_at or (order.placed_at if previous_status else occurred_at)

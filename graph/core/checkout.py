@@ -69,10 +69,14 @@ class StoreMoney:
             )
         return cls(tenant.currency, tenant.country)
 
-    def minor(self, amount: str, *, field: str) -> int:
-        """``"125000.00"`` → 125000 for IRT; ``INVALID`` for text that is not a non-negative amount."""
+    def minor(self, amount: str, *, field: str, round_down: bool = False) -> int:
+        """``"125000.00"`` → 125000 for IRT; ``INVALID`` for text that is not a non-negative amount.
+
+        With ``round_down``, what is finer than the currency's unit is dropped (``"1000.5"`` → 1000): for
+        amounts a customer would spend, so credit never exceeds a cart or a hold what was asked.
+        """
         try:
-            return to_minor(amount, self.currency, field=field)
+            return to_minor(amount, self.currency, field=field, round_down=round_down)
         except DomainError as exc:
             raise DomainError("INVALID", exc.message, field=field) from exc
 

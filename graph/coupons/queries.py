@@ -39,6 +39,6 @@ class CouponsQuery:
             tenant_id=scope,
             code=code,
             customer_in=customer.to_customer_in(country=money.country),
-            cart_total_minor=money.minor(cart_total, field="cartTotal"),
+            cart_total_minor=money.minor(cart_total, field="cartTotal", round_down=True),
         )
         return CouponCheckPayload(check=CouponCheck.from_domain(check, code=code.strip()))

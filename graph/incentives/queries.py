@@ -15,7 +15,6 @@ from graph.core.ids import optional_uuid, to_uuid
 from graph.core.pagination import Connection, paginate
 from graph.core.permissions import Can
 from graph.core.scalars import Money
-from graph.incentives.amounts import spendable_minor
 from graph.incentives.types import (
     CreditAccount,
     CreditEntry,
@@ -91,7 +90,7 @@ class IncentivesQuery:
         quote = await incentives.quote(
             tenant_id=scope,
             customer_in=customer.to_customer_in(country=money.country),
-            cart_total_minor=spendable_minor(money, cart_total, field="cartTotal"),
+            cart_total_minor=money.minor(cart_total, field="cartTotal", round_down=True),
             now=datetime.now(UTC),
         )
         return CreditQuotePayload(quote=CreditQuote.from_domain(quote, money))

@@ -13,7 +13,6 @@ from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
 from graph.core.permissions import Can
-from graph.incentives.amounts import spendable_minor
 from graph.incentives.types import AMOUNT_HELP, CreditError, CreditErrorCode, CreditHold, HoldCreditPayload
 
 
@@ -44,7 +43,7 @@ class HoldCreditMutation:
     ) -> HoldCreditPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         money = await StoreMoney.of(scope, currency=input.currency)
-        amount = spendable_minor(money, input.amount, field="amount")
+        amount = money.minor(input.amount, field="amount", round_down=True)
         try:
             async with in_transaction():
                 hold = await incentives.hold(
