@@ -141,6 +141,52 @@ class Test_Request_Cost extends Revisit_TestCase {
 	}
 
 	/**
+	 * Given the options as version 1 of the plugin left them (access key, schema version and sender
+	 * state not autoloaded, the store known only from the last connection test), when the plugin
+	 * loads and sees the old schema version, then those three options are autoloaded (no query of
+	 * their own on any request) and the connected store is remembered.
+	 */
+	public function test_the_upgrade_autoloads_the_options_read_on_every_request() {
+		// given
+		update_option( Revisit_Settings::OPTION_SENDER, array( 'failures' => 0 ), false );
+		update_option( Revisit_Settings::OPTION_DB_VERSION, '1', false );
+		update_option(
+			Revisit_Settings::OPTION_CONNECTION,
+			array(
+				'ok'    => true,
+				'store' => array( 'id' => 'tenant-1' ),
+			),
+			false
+		);
+		delete_option( Revisit_Settings::OPTION_STORE );
+		foreach ( array( Revisit_Settings::OPTION_KEY, Revisit_Settings::OPTION_DB_VERSION, Revisit_Settings::OPTION_SENDER ) as $option ) {
+			$this->assertNotContains( $this->autoload_of( $option ), array( 'yes', 'on' ), "{$option} starts without autoload." );
+		}
+
+		// when
+		Revisit_Plugin::maybe_upgrade();
+
+		// then
+		foreach ( array( Revisit_Settings::OPTION_KEY, Revisit_Settings::OPTION_DB_VERSION, Revisit_Settings::OPTION_SENDER ) as $option ) {
+			$this->assertContains( $this->autoload_of( $option ), array( 'yes', 'on' ), "{$option} is autoloaded." );
+		}
+		$this->assertSame( REVISIT_WC_DB_VERSION, get_option( Revisit_Settings::OPTION_DB_VERSION ) );
+		$this->assertSame( REVISIT_TEST_KEY, Revisit_Settings::access_key() );
+		$this->assertSame( 'tenant-1', Revisit_Settings::store_id() );
+	}
+
+	/**
+	 * An option's autoload column.
+	 *
+	 * @param string $option Option.
+	 * @return string
+	 */
+	private function autoload_of( $option ) {
+		global $wpdb;
+		return (string) $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", $option ) );
+	}
+
+	/**
 	 * Whether a send will run: Action Scheduler's one-minute tick (which runs the sender when rows
 	 * are due) or the sender's own WP-Cron wake-up.
 	 *

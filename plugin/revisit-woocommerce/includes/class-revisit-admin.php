@@ -266,19 +266,19 @@ class Revisit_Admin {
 	 */
 	private function notice_messages() {
 		return array(
-			'connected'         => array( 'success', __( 'Connected to Revisit.', 'revisit-woocommerce' ) ),
+			'connected'           => array( 'success', __( 'Connected to Revisit.', 'revisit-woocommerce' ) ),
 			'address_invalid'     => array( 'error', __( 'The server address was not saved: it must be a full address such as https://revisit.example.com.', 'revisit-woocommerce' ) ),
 			'address_insecure'    => array( 'error', __( 'The server address was not saved: it must start with https:// (http:// is allowed only for localhost and 127.0.0.1).', 'revisit-woocommerce' ) ),
 			'address_unreachable' => array( 'error', __( 'The server address was not saved: Revisit did not answer there. Check the address and try again.', 'revisit-woocommerce' ) ),
 			'address_key_refused' => array( 'error', __( 'The server address was not saved: the Revisit server there refused the access key.', 'revisit-woocommerce' ) ),
 			'address_locked'      => array( 'error', __( 'The server address is set in wp-config.php (REVISIT_API_URL); change it there.', 'revisit-woocommerce' ) ),
-			'store_switched'    => array( 'success', __( 'Connected to a different Revisit store. Your customers and orders are being sent to it from the beginning, in the background.', 'revisit-woocommerce' ) ),
-			'connection_failed' => array( 'error', __( 'Revisit could not be reached. Check your server\'s internet connection and try again; events wait safely in the queue meanwhile.', 'revisit-woocommerce' ) ),
-			'key_refused'       => array( 'error', __( 'Revisit refused this access key. Copy the key again from Revisit and save it here.', 'revisit-woocommerce' ) ),
-			'key_missing'       => array( 'error', __( 'Enter your Revisit access key first.', 'revisit-woocommerce' ) ),
-			'key_unchanged'     => array( 'info', __( 'The saved access key was kept.', 'revisit-woocommerce' ) ),
-			'backfill_started'  => array( 'success', __( 'Sending your store\'s history to Revisit has started. It runs in the background; you can leave this page.', 'revisit-woocommerce' ) ),
-			'send_scheduled'    => array( 'success', __( 'Waiting events will be sent in the background now.', 'revisit-woocommerce' ) ),
+			'store_switched'      => array( 'success', __( 'Connected to a different Revisit store. Your customers and orders are being sent to it from the beginning, in the background.', 'revisit-woocommerce' ) ),
+			'connection_failed'   => array( 'error', __( 'Revisit could not be reached. Check your server\'s internet connection and try again; events wait safely in the queue meanwhile.', 'revisit-woocommerce' ) ),
+			'key_refused'         => array( 'error', __( 'Revisit refused this access key. Copy the key again from Revisit and save it here.', 'revisit-woocommerce' ) ),
+			'key_missing'         => array( 'error', __( 'Enter your Revisit access key first.', 'revisit-woocommerce' ) ),
+			'key_unchanged'       => array( 'info', __( 'The saved access key was kept.', 'revisit-woocommerce' ) ),
+			'backfill_started'    => array( 'success', __( 'Sending your store\'s history to Revisit has started. It runs in the background; you can leave this page.', 'revisit-woocommerce' ) ),
+			'send_scheduled'      => array( 'success', __( 'Waiting events will be sent in the background now.', 'revisit-woocommerce' ) ),
 		);
 	}
 
