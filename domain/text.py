@@ -15,11 +15,13 @@ so a deeply nested value cannot exhaust the stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 NUL_MESSAGE: Final = "Text may not contain the NUL character (\\u0000)"
 SURROGATE_MESSAGE: Final = "Text may not contain unpaired surrogates (\\ud800-\\udfff)"
@@ -58,26 +60,38 @@ def identifier_problem(text: str) -> str | None:
     return problem
 
 
-def _check_free_text(value: str) -> str:
-    problem = free_text_problem(value)
-    if problem:
-        raise PydanticCustomError("invalid_text", problem)
-    return value
+@dataclass(frozen=True)
+class TextRule:
+    """A pydantic annotation: refuse text ``check`` finds fault with, and say so as a JSON-schema pattern.
+
+    Put it after any ``StringConstraints``: ``Annotated[str, StringConstraints(max_length=100), IDENTIFIER]``.
+    """
+
+    check: Callable[[str], str | None]
+    pattern: str
+
+    def _validate(self, value: str) -> str:
+        problem = self.check(value)
+        if problem:
+            raise PydanticCustomError("invalid_text", problem)
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._validate, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        documented.setdefault("pattern", self.pattern)
+        return documented
 
 
-def _check_identifier(value: str) -> str:
-    problem = identifier_problem(value)
-    if problem:
-        raise PydanticCustomError("invalid_text", problem)
-    return value
+FREE_TEXT: Final = TextRule(free_text_problem, "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$")
+"""Refuses NUL, unpaired surrogates and control characters other than tab and line breaks."""
 
-
-FREE_TEXT: Final = AfterValidator(_check_free_text)
-"""Refuses NUL, unpaired surrogates and control characters other than tab and line breaks. Put it after
-any ``StringConstraints``: ``Annotated[str, StringConstraints(max_length=100), FREE_TEXT]``."""
-
-IDENTIFIER: Final = AfterValidator(_check_identifier)
-"""Refuses NUL, unpaired surrogates and every control character; after any ``StringConstraints``."""
+IDENTIFIER: Final = TextRule(identifier_problem, "^[^\\u0000-\\u001f\\u007f]*$")
+"""Refuses NUL, unpaired surrogates and every control character."""
 
 FreeText = Annotated[str, FREE_TEXT]
 """A pydantic ``str`` that refuses NUL, unpaired surrogates and control characters but tab and line breaks."""

@@ -229,9 +229,17 @@ WOOCOMMERCE_OPENAPI_PATHS: Final[dict[str, Any]] = {
                         }
                     },
                 },
-                "400": _error("The body is not JSON, or there is no topic."),
-                "401": _error("Unknown or revoked key, no webhook secret, or a missing or wrong signature."),
-                "413": _error("A body over 5 MiB."),
+                "400": _error(
+                    "The body is not strict JSON (`INVALID_JSON`) or nests more than 64 levels (`TOO_DEEP`), "
+                    "there is no topic (`MISSING_TOPIC`), or `key` holds control characters (`INVALID`)."
+                ),
+                "401": _error(
+                    "Unknown or revoked key, or one shaped like no key (`UNAUTHENTICATED`); no webhook "
+                    "secret; a missing or wrong signature (`INVALID_SIGNATURE`)."
+                ),
+                "403": _error("The key may not send events (`FORBIDDEN`)."),
+                "413": _error("A body over 5 MiB (`TOO_LARGE`)."),
+                "422": _error("A header value the server cannot take (`INVALID`, naming it)."),
             },
         }
     }
