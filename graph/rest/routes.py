@@ -41,6 +41,9 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
             return problem(422, "INVALID", 'The body must be {"events": [...]} with at least one event.')
         if len(events) > MAX_BATCH_SIZE:
             return problem(413, "BATCH_TOO_LARGE", f"At most {MAX_BATCH_SIZE} events per batch; split it.")
+        # GraphQL's [JSON!] cannot carry null. A null is no more an event than a number is, so it goes on
+        # as an empty list, which is rejected alone like any other non-object.
+        events = [[] if event is None else event for event in events]
         data, failure = await run(request, schema, INGEST, {"events": events})
         if failure:
             return failure

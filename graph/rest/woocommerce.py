@@ -110,7 +110,8 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
         await webhooks.mark_used(key=sender.key)
         variables = {
             "topic": topic,
-            "payload": payload,
+            # JSON! cannot carry null; a null body is then refused like any other body that is no object.
+            "payload": [] if payload is None else payload,
             "deliveryId": request.headers.get(DELIVERY_ID_HEADER),
             "webhookId": request.headers.get(WEBHOOK_ID_HEADER),
             "storeUrl": request.headers.get(SOURCE_HEADER),
