@@ -1,0 +1,187 @@
+"""Hypothesis strategies for hostile input: text no person types and JSON no honest client sends.
+
+Shared by the fuzz tests of both interfaces. Every strategy is bounded (lengths, leaves), so examples
+stay cheap and the tests deterministic under ``derandomize``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from hypothesis import strategies as st
+
+SPECIAL_TEXT: Final = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "x\udfffy",
+    "\x01\x02\x1f\x7f",
+    "tab\there",
+    "line\nbreak\r\n",
+    "%00",
+    "\\u0000",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "' OR 1=1 --",
+    "{first_name}{credit}",
+    "rvk_" + "a" * 40 + "_x",
+    "00000000-0000-0000-0000-000000000000",
+    "a@b.c",
+    "@",
+    "x" * 255 + "@example.com",
+    "۰۹۱۲۱۲۳۴۵۶۷",
+    "‮reversed",
+    "😀" * 70,
+]
+"""Values that broke, or could break, some boundary: NUL, surrogates, controls, numbers as text, edges."""
+
+EVERY_CHARACTER = st.characters(exclude_categories=[])
+"""Any code point, unpaired surrogates and control characters included."""
+
+CONTROL_CHARACTER = st.characters(max_codepoint=0x1F) | st.just("\x7f")
+
+LONG_TEXT = st.builds(
+    lambda character, count: character * count,
+    st.sampled_from(["a", "é", "۱", "\x00", "😀", " "]),
+    st.integers(min_value=100, max_value=6000),
+)
+"""One character repeated past every column and message limit."""
+
+hostile_text = st.one_of(
+    st.sampled_from(SPECIAL_TEXT),
+    st.text(max_size=30),
+    st.text(alphabet=EVERY_CHARACTER, max_size=30),
+    st.text(alphabet=CONTROL_CHARACTER | st.sampled_from("aé۱ @."), max_size=12),
+    LONG_TEXT,
+)
+"""Text a hostile client could send in any string."""
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    hostile_text,
+)
+
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(hostile_text, children, max_size=4),
+    max_leaves=16,
+)
+"""Any JSON value, with hostile text in keys and values."""
+
+
+@dataclass(frozen=True)
+class DeepJson:
+    """A JSON value nested ``depth`` levels (lists in objects in lists …), kept as text: far past the
+    cap it is too deep for Python's own encoder, which recurses, to write."""
+
+    depth: int
+
+    def text(self) -> str:
+        opening = "".join('{"n":' if level % 2 else "[" for level in range(self.depth))
+        closing = "".join("}" if level % 2 else "]" for level in reversed(range(self.depth)))
+        return f'{opening}"bottom"{closing}'
+
+
+deep_json = st.integers(min_value=60, max_value=5000).map(DeepJson)
+"""JSON around and far past the nesting cap (64), to go anywhere a JSON value goes."""
+
+
+def encode(body: Any) -> bytes:
+    """``body`` as a client on the wire sends it: ASCII JSON, so unpaired surrogates travel as escapes,
+    and every :class:`DeepJson` in it written out in full."""
+    deep: dict[str, DeepJson] = {}
+
+    def placeholder(value: Any) -> str:
+        if not isinstance(value, DeepJson):
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        marker = f"__deep_{len(deep)}__"
+        deep[marker] = value
+        return marker
+
+    text = json.dumps(body, ensure_ascii=True, default=placeholder)
+    for marker, value in deep.items():
+        text = text.replace(f'"{marker}"', value.text(), 1)
+    return text.encode()
+
+
+def order_event(event_id: str, *, external_id: str = "1042") -> dict[str, Any]:
+    """A valid ``order.updated`` event."""
+    return {
+        "id": event_id,
+        "type": "order.updated",
+        "occurred_at": "2026-11-20T10:00:00+03:30",
+        "data": {
+            "external_id": external_id,
+            "status": "processing",
+            "currency": "IRT",
+            "total": "1250000",
+            "items": [{"product_id": "88", "name": "چای", "quantity": 1, "total": "1250000"}],
+            "billing": {"phone": "09121234567", "first_name": "سارا"},
+            "customer": {"external_id": "57", "phone": "09121234567", "email": "sara@example.com"},
+        },
+    }
+
+
+EVENT_PATHS: Final[list[tuple[str | int, ...]]] = [
+    ("id",),
+    ("type",),
+    ("occurred_at",),
+    ("schema_version",),
+    ("data",),
+    ("data", "external_id"),
+    ("data", "status"),
+    ("data", "currency"),
+    ("data", "total"),
+    ("data", "number"),
+    ("data", "coupon_codes"),
+    ("data", "credit_used"),
+    ("data", "items"),
+    ("data", "items", 0, "product_id"),
+    ("data", "items", 0, "name"),
+    ("data", "items", 0, "quantity"),
+    ("data", "items", 0, "total"),
+    ("data", "items", 0, "category_ids"),
+    ("data", "billing", "phone"),
+    ("data", "billing", "first_name"),
+    ("data", "billing", "email"),
+    ("data", "customer"),
+    ("data", "customer", "external_id"),
+    ("data", "customer", "phone"),
+    ("data", "customer", "email"),
+    ("data", "customer", "first_name"),
+    ("data", "customer", "birthday"),
+    ("data", "created_at"),
+    ("data", "unknown key"),
+]
+"""Where a hostile value can go in :func:`order_event`: every field, and a key no model knows."""
+
+
+def _with(event: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    target: Any = event
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    return event
+
+
+def spoiled_events(event_id: str) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid event with one field (or an unknown key) replaced by hostile text or JSON."""
+    return st.builds(
+        lambda path, value: _with(order_event(event_id, external_id="spoiled"), path, value),
+        st.sampled_from(EVENT_PATHS),
+        hostile_text | json_values,
+    ) | st.builds(
+        lambda key: {**order_event(event_id, external_id="spoiled"), key: "value"},
+        hostile_text,
+    )
