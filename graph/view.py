@@ -67,6 +67,10 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _is_json(scope: Scope) -> bool:
+    return scope["method"] == "POST" and "application/json" in Request(scope).headers.get("content-type", "")
+
+
 class RevisitGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any) -> None:
         super().__init__(
@@ -86,6 +90,9 @@ class RevisitGraphQL(GraphQL[Context, None]):
         body = await read_capped(Request(scope, receive), limit=limit)
         if body is None:
             return graphql_problem(413, "TOO_LARGE", f"The body may be at most {limit} bytes.")
+        if _is_json(scope) and body.lstrip()[:1] not in (b"{", b"["):
+            # strawberry reads fields of the body; a bare string or number has none to read.
+            return graphql_problem(400, "INVALID_JSON", "The body must be a JSON object (or a list of them).")
         try:
             return await self.run(Request(scope, _replaying(body, receive)))
         except HTTPException as exc:

@@ -21,7 +21,7 @@ from graph.view import RevisitGraphQL
 from jobs.queue import QUEUE_NAME
 from permissions.enforcer import load_enforcer
 from revisit import database
-from revisit.middleware import RequestContext
+from revisit.middleware import HTTP_ERROR_HANDLERS, RequestContext
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
 
@@ -84,7 +84,12 @@ def create_app(settings: Settings, urls: ServiceUrls, *, manage_database: bool =
         *graphiql_asset_routes(),
         *rest_routes(schema),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(RequestContext)], lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestContext)],
+        exception_handlers=HTTP_ERROR_HANDLERS,
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.schema = schema
     return app

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from http import HTTPStatus
 
 import structlog
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("revisit.access")
@@ -25,6 +28,22 @@ def internal_error(request_id: str) -> JSONResponse:
         {"error": {"code": "INTERNAL", "message": "Internal error.", "request_id": request_id}},
         status_code=500,
     )
+
+
+_STATUS_CODES = {status.value: status.name for status in HTTPStatus}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a method the route does not take) as JSON, not text."""
+    assert isinstance(exc, HTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "ERROR")
+    return JSONResponse(
+        {"error": {"code": code, "message": exc.detail}}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+HTTP_ERROR_HANDLERS = {HTTPException: http_error}
+"""``exception_handlers`` for the Starlette app."""
 
 
 class RequestContext:

@@ -24,11 +24,15 @@ CLIENT_ERRORS = {
 }
 
 
-def problem(status: int, code: str, message: str, *, field: str | None = None) -> JSONResponse:
-    """The error answer of every REST route: ``{"error": {"code", "message", "field"?}}``."""
+def problem(
+    status: int, code: str, message: str, *, field: str | None = None, request_id: str | None = None
+) -> JSONResponse:
+    """The error answer of every REST route: ``{"error": {"code", "message", "field"?, "request_id"?}}``."""
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
+    if request_id:
+        error["request_id"] = request_id
     return JSONResponse({"error": error}, status_code=status)
 
 
@@ -77,7 +81,8 @@ async def execute(
         if code in codes:
             error = result.errors[codes.index(code)]
             return None, problem(status, code, error.message, field=(error.extensions or {}).get("field"))
-    return None, problem(500, "INTERNAL", "Internal error.")
+    # The masked error was logged under this request id; the client can quote it.
+    return None, problem(500, "INTERNAL", "Internal error.", request_id=context.request_id)
 
 
 async def run(

@@ -494,3 +494,20 @@ async def test_an_unexpected_exception_is_answered_json_with_the_request_id() ->
         "error": {"code": "INTERNAL", "message": "Internal error.", "request_id": "req-42"}
     }
     assert invented.json()["error"]["request_id"] == invented.headers["x-request-id"] != "\x7f\x01"
+
+
+async def test_what_no_route_takes_is_answered_json_too(client: ApiClient) -> None:
+    """An unknown path is 404 NOT_FOUND, a method a route does not take 405 METHOD_NOT_ALLOWED, and a
+    /graphql body that is JSON but not an object 400 INVALID_JSON: all JSON with the request id."""
+    # when
+    missing = await client.http.get("/rest/v1/nothing-here")
+    wrong_method = await client.http.put("/graphql", content=b"{}")
+    bare_string = await client.http.post(
+        "/graphql", content=b'"{ __typename }"', headers={"Content-Type": "application/json"}
+    )
+    # then
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "NOT_FOUND")
+    assert (wrong_method.status_code, wrong_method.json()["error"]["code"]) == (405, "METHOD_NOT_ALLOWED")
+    assert bare_string.status_code == 400
+    assert bare_string.json()["errors"][0]["extensions"]["code"] == "INVALID_JSON"
+    assert all(answer.headers["x-request-id"] for answer in (missing, wrong_method, bare_string))
