@@ -41,8 +41,7 @@ php -r 'exit(extension_loaded("mysqli") ? 0 : 1);' || fail "PHP's mysqli extensi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/revisit-wp-test.XXXXXX")"
 drop_databases() {
   for mode in on off; do
-    REVISIT_WP_DB_NAME="$(db_name "$mode")" php -r '$m = @new mysqli(getenv("REVISIT_WP_DB_HOST"), getenv("REVISIT_WP_DB_USER"), getenv("REVISIT_WP_DB_PASSWORD"), "", (int) getenv("REVISIT_WP_DB_PORT"));
-      if (!$m->connect_errno) { $m->query("DROP DATABASE IF EXISTS `" . getenv("REVISIT_WP_DB_NAME") . "`"); }' || true
+    REVISIT_WP_DB_NAME="$(db_name "$mode")" php "$HERE/bin/drop-database.php" || true
   done
 }
 db_name() { if [ "$1" = on ]; then echo "${DB_BASE}_hpos"; else echo "${DB_BASE}_posts"; fi; }

@@ -146,11 +146,18 @@ class Events_Test extends Revisit_TestCase {
 			$refunds[0]['data']
 		);
 		$this->assertNull( $refunds[1]['data']['reason'] );
-		// A partial refund leaves the order as it was (same event id: nothing new); the full refund
-		// changes its status, and that order event is queued before the refund's.
-		$types = wp_list_pluck( $this->rows(), 'type' );
-		$this->assertSame( array( 'order.created', 'order.refunded', 'order.updated', 'order.refunded' ), $types );
-		$this->assertSame( 'refunded', $this->queued( 'order.updated' )[0]['data']['status'] );
+		// A partial refund leaves the order's status as it was: WooCommerce saves the order with every
+		// refund, and with posts storage WordPress stamps it modified, so an order.updated in the same
+		// status may come with it. The full refund changes the status, and that order event is queued
+		// before the refund's.
+		$sequence = array();
+		foreach ( $this->queued() as $event ) {
+			$status = isset( $event['data']['status'] ) ? $event['data']['status'] : null;
+			if ( 'order.updated' !== $event['type'] || 'processing' !== $status ) {
+				$sequence[] = $event['type'] . ( $status ? ':' . $status : '' );
+			}
+		}
+		$this->assertSame( array( 'order.created:processing', 'order.refunded', 'order.updated:refunded', 'order.refunded' ), $sequence );
 	}
 
 	public function test_payment_completed_carries_the_transaction() {

@@ -1,12 +1,13 @@
-"""The WooCommerce plugin's sender against a real Revisit server: nothing lost, nothing twice.
+"""The WooCommerce plugin against a real Revisit server: nothing lost, nothing twice.
 
-Everything on the way is real except WooCommerce itself: Debian's WordPress on MariaDB with the
-plugin active (the WooCommerce stand-in from plugin/tests/ provides the CRUD API and Action
-Scheduler), PHP processes playing the shoppers' requests and the background runs
-(plugin/tests/e2e/*.php), and ``revisit api`` started by this test as a subprocess over the test
-PostgreSQL and Redis. The plugin talks to it over HTTP with the store key a factory made.
+Everything on the way is real: WordPress 6.5.5 with WooCommerce 9.4.3 on MariaDB, the plugin active,
+orders stored in WooCommerce's own tables (HPOS) or in posts (each test runs with both, compatibility
+mode off), Action Scheduler running the background work from WP-Cron's queue run; PHP processes play
+the shoppers' requests and the background runs (plugin/tests/e2e/*.php); ``revisit api`` is started
+by the test as a subprocess over the test PostgreSQL and Redis, and its real worker processes what
+arrived. The plugin talks to it over HTTP with the store key a factory made.
 
-What it proves, order by order against Revisit's database:
+What the live-trading test proves, order by order against Revisit's database:
 
 - orders made in WordPress (guests with Persian and Arabic-Indic digit phones, Digits sign-ups,
   paid, shipped, on-hold, failed) arrive in Revisit through the plugin's queue and sender;
@@ -19,6 +20,11 @@ What it proves, order by order against Revisit's database:
 - once the worker has processed the events, Revisit holds every WordPress order exactly once with
   the store's status, total, currency, refunds and payments, every ingested event once, exactly the
   events the plugin queued, and the plugin has nothing pending.
+
+The backfill test proves that a store which traded before it was connected (orders changed several
+times, refunds made at various times, some older than their order's last change) sends its whole
+history on connection, and Revisit ends with every order and every refund once, with the store's
+amounts, nothing left waiting or failed.
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import unicodedata
 from collections import Counter
@@ -45,77 +50,66 @@ from revisit.services import ServiceUrls
 from revisit.settings import Settings
 from tests.support.factories import TEST_SECRET, make_owner, make_store_key
 from tests.support.live_revisit import AnswerDroppingProxy, RevisitServer
+from tests.support.woocommerce import (
+    HPOS_MODES,
+    INSTALL_HINT,
+    PLUGIN_TESTS,
+    ROOT,
+    missing_for_plugin_tests,
+    site_database_name,
+)
 from tests.support.worker import drain_queue
 
-ROOT = Path(__file__).resolve().parents[2]
-PLUGIN_TESTS = ROOT / "plugin" / "tests"
 PLUGIN_DIR = ROOT / "plugin" / "revisit-woocommerce"
 SCRIPTS = PLUGIN_TESTS / "e2e"
-WP_CORE_DIR = Path(os.environ.get("WP_CORE_DIR", "/usr/share/wordpress"))
-WP_DB_NAME = os.environ.get("REVISIT_WP_E2E_DB_NAME", "revisit_wp_e2e")
-APT = "apt-get install php-cli php-mysql php-curl php-mbstring php-xml php-intl phpunit wordpress"
 BATCH = 10
 """Events per request to Revisit (the plugin's revisit_batch_size filter): every send takes several."""
 ORDERS_PER_ROUND = 15
-
-
-def _missing_tools() -> list[str]:
-    missing = [tool for tool in ("php", "phpunit") if shutil.which(tool) is None]
-    if not (WP_CORE_DIR / "wp-settings.php").is_file():
-        missing.append(f"WordPress in {WP_CORE_DIR}")
-    elif (
-        shutil.which("php")
-        and subprocess.run(
-            ["php", "-r", 'exit(extension_loaded("mysqli") && extension_loaded("curl") ? 0 : 1);'],
-            check=False,
-        ).returncode
-    ):
-        missing.append("PHP's mysqli and curl extensions")
-    return missing
-
+HISTORY_ORDERS = 16
+"""Orders the backfill test's store made before it was connected (four of each kind in history.php)."""
 
 # CI sets REVISIT_REQUIRE_ALL_TESTS so a missing tool fails the run instead of skipping it (the
 # same rule as tests/plugin/test_plugin_phpunit.py).
-MISSING = _missing_tools()
+MISSING = missing_for_plugin_tests(phpunit=False)
 pytestmark = pytest.mark.skipif(
     bool(MISSING) and not os.environ.get("REVISIT_REQUIRE_ALL_TESTS"),
-    reason=f"the plugin's end-to-end test needs {', '.join(MISSING)} ({APT})",
+    reason=f"the plugin's end-to-end test needs {', '.join(MISSING)} ({INSTALL_HINT})",
 )
 
 
 class WordPress:
-    """The test WordPress (plugin active, stand-in for WooCommerce) and the scripts that drive it."""
+    """One test store (WordPress, WooCommerce with the chosen order storage, the plugin) and the
+    scripts that drive it; its database is its own and is dropped by ``drop()``."""
 
-    def __init__(self, work: Path, server: RevisitServer) -> None:
+    def __init__(self, work: Path, server: RevisitServer, hpos: str) -> None:
         self.work = work
         self.server = server
+        self.hpos = hpos
         self.config = self.work / "wp-config.php"
         self.php_log = self.work / "php-errors.log"
         self.env = {
             **os.environ,
-            "REVISIT_WP_DB_NAME": WP_DB_NAME,
+            "REVISIT_WC_HPOS": hpos,
+            "REVISIT_WP_DB_NAME": site_database_name("e2e", hpos),
             "REVISIT_WP_CONFIG": str(self.config),
-            "REVISIT_E2E_STATE": str(self.work / "stand-in-store.bin"),
             "REVISIT_E2E_PHP_LOG": str(self.php_log),
         }
 
     def install(self) -> None:
-        """A fresh database, wp_install(), the plugin activated: plugin/tests/bin, as run.sh uses them."""
-        for folder in ("wp-content/uploads", "wp-content/languages"):
-            (self.work / folder).mkdir(parents=True, exist_ok=True)
-        self._run(
-            PLUGIN_TESTS / "bin" / "write-config.php",
-            str(self.config),
-            str(WP_CORE_DIR),
-            str(self.work / "wp-content"),
-            str(PLUGIN_DIR.parent),
-            str(PLUGIN_TESTS / "woocommerce-stand-in"),
+        """The site's files (bin/make-site.sh), then a fresh database, WordPress and both plugins
+        activated (bin/install.php), as run.sh does."""
+        self._command(["bash", str(PLUGIN_TESTS / "bin" / "make-site.sh"), str(self.work)])
+        self._command(["php", str(PLUGIN_TESTS / "bin" / "install.php")])
+
+    def drop(self) -> None:
+        """Drop the site's database."""
+        subprocess.run(
+            ["php", str(PLUGIN_TESTS / "bin" / "drop-database.php")], env=self.env, timeout=60, check=False
         )
-        self._run(PLUGIN_TESTS / "bin" / "install.php")
 
     def script(self, name: str, *args: str, api_url: str | None = None) -> dict[str, Any]:
         """Run plugin/tests/e2e/<name> with the plugin pointed at ``api_url`` (default: the server)."""
-        output = self._run(SCRIPTS / name, *args, api_url=api_url or self.server.base_url)
+        output = self._command(["php", str(SCRIPTS / name), *args], api_url=api_url or self.server.base_url)
         answer: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
         return answer
 
@@ -127,15 +121,13 @@ class WordPress:
             line for line in self.php_log.read_text(errors="replace").splitlines() if str(PLUGIN_DIR) in line
         ]
 
-    def _run(self, script: Path, *args: str, api_url: str | None = None) -> str:
+    def _command(self, command: list[str], api_url: str | None = None) -> str:
         env = {**self.env, "REVISIT_E2E_API_URL": api_url or ""}
-        result = subprocess.run(
-            ["php", str(script), *args], env=env, capture_output=True, text=True, timeout=120, check=False
-        )
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
         if result.returncode != 0:
             log = self.php_log.read_text(errors="replace")[-3000:] if self.php_log.exists() else ""
             raise AssertionError(
-                f"php {script.name} {' '.join(args)} exited with {result.returncode}\n"
+                f"{' '.join(command)} exited with {result.returncode}\n"
                 f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}\nPHP log:\n{log}\n"
                 f"Revisit log:\n{self.server.log_tail()}"
             )
@@ -149,9 +141,16 @@ def revisit_server(service_urls: ServiceUrls, tmp_path: Path) -> Iterator[Revisi
         yield server
 
 
-@pytest.fixture
-def wordpress(revisit_server: RevisitServer, tmp_path: Path) -> WordPress:
-    return WordPress(work=tmp_path / "wordpress", server=revisit_server)
+@pytest.fixture(params=HPOS_MODES, ids=["hpos", "posts"])
+def wordpress(
+    request: pytest.FixtureRequest, revisit_server: RevisitServer, tmp_path: Path
+) -> Iterator[WordPress]:
+    """The test store, orders in WooCommerce's tables (hpos) or in posts; its database dropped afterwards."""
+    site = WordPress(work=tmp_path / "wordpress", server=revisit_server, hpos=request.param)
+    try:
+        yield site
+    finally:
+        site.drop()
 
 
 def e164(typed: str) -> str:
@@ -359,4 +358,95 @@ async def test_orders_reach_a_real_revisit_once_through_an_outage_and_a_lost_ans
     )
 
     # then: the plugin's own code raised no PHP error, warning, notice or deprecation on the way
+    assert wordpress.plugin_problems() == []
+
+
+async def test_a_store_connected_after_trading_sends_every_order_and_refund_once_in_its_backfill(
+    db: None,
+    redis: ArqRedis,
+    settings: Settings,
+    service_urls: ServiceUrls,
+    revisit_server: RevisitServer,
+    wordpress: WordPress,
+) -> None:
+    """Orders and refunds made before connecting → backfill on connection → real Revisit holds each once,
+    with the store's status, total and refunded amount, even where a refund is older than its order's
+    last change (nothing waits or fails)."""
+    # given: a store that has traded for weeks before installing Revisit's key: orders paid,
+    # completed, cancelled, refunded in part or in full, some refunds older than the order's last
+    # change; and a store owner with a store key on a real Revisit
+    owner = await make_owner(store="زعفران قائنات", currency="IRT")
+    store_key = await make_store_key(owner, name="woocommerce plugin")
+    await asyncio.gather(asyncio.to_thread(revisit_server.start), asyncio.to_thread(wordpress.install))
+    history = await asyncio.to_thread(wordpress.script, "history.php", f"--orders={HISTORY_ORDERS}")
+    assert len(history["orders"]) == HISTORY_ORDERS
+    assert history["refunds"] == HISTORY_ORDERS // 4 * 4  # two kinds with one refund, one with two
+    assert history["refunds_before_last_change"] >= HISTORY_ORDERS // 4
+    assert history["queue"]["total"] == 0, "nothing is queued while the plugin has no key"
+
+    # when: the owner saves the key and tests the connection; the store's background runs do the
+    # backfill it starts, and send what it queued
+    connected = await asyncio.to_thread(wordpress.script, "connect.php", store_key)
+    rest = await asyncio.to_thread(wordpress.script, "send.php")
+
+    # then: the backfill is done and every queued event was accepted; nothing is pending
+    assert connected["notice"] == "connected", connected
+    assert connected["backfill"]["status"] == "done", connected["backfill"]
+    assert connected["sends"], "the background runs sent the backfill"
+    assert {send["outcome"] for send in connected["sends"] + rest["runs"]} == {"ok"}
+    assert rest["queue"]["pending"] == 0 and rest["queue"]["rejected"] == 0, rest["queue"]
+    queued = rest["queue"]["total"]
+
+    # when: Revisit's real worker processes what arrived
+    await drain_queue(settings, service_urls)
+    store = await asyncio.to_thread(wordpress.script, "dump.php")
+
+    # then: every event the plugin queued is in Revisit once and processed, none waiting or failed
+    tenant_id = owner.tenant.id
+    events = await IngestedEvent.filter(tenant_id=tenant_id).values("event_id", "type", "status", "error")
+    assert len(events) == queued == len({event["event_id"] for event in events})
+    assert sorted(row["event_id"] for row in store["queue"]) == sorted(event["event_id"] for event in events)
+    assert [event for event in events if event["status"] != "processed"] == []
+    assert Counter(event["type"] for event in events)["order.refunded"] == history["refunds"]
+
+    # then: every order once, with the store's status, total, currency and refunded amount
+    wp_orders = {str(order["id"]): order for order in store["orders"]}
+    assert sorted(wp_orders) == sorted(str(order_id) for order_id in history["orders"])
+    revisit_orders = await Order.filter(tenant_id=tenant_id)
+    assert sorted(order.external_id for order in revisit_orders) == sorted(wp_orders)
+    assert {
+        order.external_id: (order.status, order.total, order.currency, order.refunded_total)
+        for order in revisit_orders
+    } == {
+        order_id: (
+            order["status"],
+            int(Decimal(order["total"])),
+            order["currency"],
+            sum(int(Decimal(refund["amount"])) for refund in order["refunds"]),
+        )
+        for order_id, order in wp_orders.items()
+    }
+    assert {order["status"] for order in wp_orders.values()} == {"completed", "refunded", "cancelled"}
+
+    # then: every refund once, with its amount, on its order
+    refunds = await Refund.filter(tenant_id=tenant_id).values_list(
+        "external_id", "amount", "order__external_id"
+    )
+    assert sorted(refunds) == sorted(
+        (str(refund["id"]), int(Decimal(refund["amount"])), order_id)
+        for order_id, order in wp_orders.items()
+        for refund in order["refunds"]
+    )
+    assert len(refunds) == history["refunds"]
+
+    # then: the customer accounts are Revisit's customers; the plugin raised no PHP problem
+    accounts = {str(customer["id"]) for customer in store["customers"]}
+    assert (
+        set(
+            await Customer.filter(tenant_id=tenant_id, external_id__isnull=False).values_list(
+                "external_id", flat=True
+            )
+        )
+        == accounts
+    )
     assert wordpress.plugin_problems() == []

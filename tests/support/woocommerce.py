@@ -1,4 +1,5 @@
-"""WooCommerce as tests meet it: REST API v3 payloads a Persian store's webhooks carry, signed deliveries."""
+"""WooCommerce as tests meet it: REST API v3 payloads a Persian store's webhooks carry, signed deliveries, and
+what the plugin's tests need to run on real WordPress and WooCommerce."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -237,3 +242,45 @@ async def deliver(
             "X-WC-Webhook-Delivery-ID": delivery_id,
         },
     )
+
+
+# --- The real WordPress + WooCommerce the plugin's tests run on (plugin/tests/bin) ---------------
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN_TESTS = ROOT / "plugin" / "tests"
+WOOCOMMERCE_DIR = Path(
+    os.environ.get("REVISIT_WOOCOMMERCE_DIR", ROOT.parent / "shared" / "vendor" / "woocommerce")
+)
+"""A built WooCommerce 9.4.3 (see /work/shared/vendor/README.md); outside this workplace, wordpress.org's."""
+WORDPRESS_CACHE = Path(os.environ.get("REVISIT_WP_CACHE_DIR", ROOT / ".revisit" / "plugin-tests"))
+HPOS_MODES = ("on", "off")
+"""WooCommerce's order storage in a test site: on = its own order tables (HPOS), off = posts."""
+INSTALL_HINT = (
+    "apt-get install php-cli php-mysql php-curl php-mbstring php-xml php-intl phpunit mariadb-server "
+    "npm unzip; "
+    "WordPress 6.5.5 comes from npm (plugin/tests/bin/wordpress.sh), WooCommerce from REVISIT_WOOCOMMERCE_DIR"
+)
+
+
+def missing_for_plugin_tests(*, phpunit: bool) -> list[str]:
+    """What this machine lacks for the plugin's tests on real WordPress and WooCommerce (empty: nothing)."""
+    tools = ["php", "phpunit"] if phpunit else ["php"]
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if not (WORDPRESS_CACHE / "wordpress-6.5.5" / "wp-settings.php").is_file():
+        missing += [tool for tool in ("npm", "unzip", "flock") if shutil.which(tool) is None]
+    if not (WOOCOMMERCE_DIR / "woocommerce.php").is_file():
+        missing.append(f"WooCommerce in {WOOCOMMERCE_DIR} (REVISIT_WOOCOMMERCE_DIR)")
+    if (
+        shutil.which("php")
+        and subprocess.run(
+            ["php", "-r", 'exit(extension_loaded("mysqli") && extension_loaded("curl") ? 0 : 1);'],
+            check=False,
+        ).returncode
+    ):
+        missing.append("PHP's mysqli and curl extensions")
+    return missing
+
+
+def site_database_name(purpose: str, hpos: str) -> str:
+    """A MariaDB database name of this process's own (dropped again by the test that makes it)."""
+    return f"revisit_wp_{purpose}_{os.getpid()}_{'hpos' if hpos == 'on' else 'posts'}"

@@ -1,11 +1,12 @@
 <?php
 /**
  * The store owner connects the plugin: saves the access key and tests the connection, as the
- * settings page does (a real GET /rest/v1/connection), then lets Action Scheduler run what that
- * started (the first backfill, over an empty store).
+ * settings page does (a real GET /rest/v1/connection), then the store's background runs (WP-Cron's
+ * Action Scheduler queue run, once a minute on a real store) do what that started: the first
+ * backfill, in steps, and the sends of what it queued, until the backfill is done.
  *
  * Usage: php connect.php <access key>
- * Prints: {"notice": ..., "connection": {...}, "backfill": {...}, "queue": {...}}
+ * Prints: {"notice": ..., "connection": {...}, "backfill": {...}, "runs": n, "sends": [...], "queue": {...}}
  *
  * @package Revisit\WooCommerce\Tests
  */
@@ -21,8 +22,14 @@ if ( '' === $revisit_key ) {
 $revisit_plugin = Revisit_Plugin::instance();
 Revisit_Settings::set_access_key( $revisit_key );
 $revisit_notice = $revisit_plugin->admin->test_connection();
-for ( $revisit_round = 0; $revisit_round < 10 && ActionScheduler_StandIn::run_due() > 0; $revisit_round++ ) {
-	continue; // The backfill's steps, until it has nothing left.
+$revisit_sends = array();
+$revisit_round = 0;
+while ( $revisit_round < 30 && 'running' === Revisit_Backfill::state()['status'] ) {
+	$revisit_send = revisit_e2e_queue_run();
+	if ( null !== $revisit_send ) {
+		$revisit_sends[] = $revisit_send;
+	}
+	++$revisit_round;
 }
 
 revisit_e2e_finish(
@@ -31,6 +38,8 @@ revisit_e2e_finish(
 		'api_url'    => Revisit_Settings::api_url(),
 		'connection' => Revisit_Settings::connection(),
 		'backfill'   => Revisit_Backfill::state(),
+		'runs'       => $revisit_round,
+		'sends'      => $revisit_sends,
 		'queue'      => revisit_e2e_queue_counts(),
 	)
 );

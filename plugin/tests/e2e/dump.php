@@ -14,6 +14,7 @@ require __DIR__ . '/lib.php';
 $revisit_orders = array();
 foreach ( wc_get_orders(
 	array(
+		'type'    => 'shop_order',
 		'limit'   => -1,
 		'orderby' => 'ID',
 		'order'   => 'ASC',
@@ -22,9 +23,10 @@ foreach ( wc_get_orders(
 	$revisit_refunds = array();
 	foreach ( $revisit_order->get_refunds() as $revisit_refund ) {
 		$revisit_refunds[] = array(
-			'id'     => $revisit_refund->get_id(),
-			'amount' => (string) $revisit_refund->get_amount(),
-			'reason' => $revisit_refund->get_reason(),
+			'id'           => $revisit_refund->get_id(),
+			'amount'       => (string) $revisit_refund->get_amount(),
+			'reason'       => $revisit_refund->get_reason(),
+			'date_created' => $revisit_refund->get_date_created()->getTimestamp(),
 		);
 	}
 	$revisit_paid     = $revisit_order->get_date_paid();
@@ -37,6 +39,7 @@ foreach ( wc_get_orders(
 		'billing_phone'  => $revisit_order->get_billing_phone(),
 		'transaction_id' => $revisit_order->get_transaction_id(),
 		'paid'           => null !== $revisit_paid,
+		'date_modified'  => $revisit_order->get_date_modified()->getTimestamp(),
 		'refunds'        => $revisit_refunds,
 	);
 }

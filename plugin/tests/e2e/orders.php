@@ -1,7 +1,7 @@
 <?php
 /**
- * Shoppers make orders, one request each, through the WooCommerce stand-in's CRUD API; the plugin's
- * hooks queue the events (no network call). A third of the shoppers sign up through Digits first
+ * Shoppers make orders, one request each, through WooCommerce's CRUD API; the plugin's hooks queue
+ * the events (no network call). A third of the shoppers sign up through Digits first
  * (phone in Digits' user meta only); the guests type their phone in Persian (۰۹۱۲…) or Arabic-Indic
  * (٠٩٣٥…) digits. Orders end pending, processing (paid), completed (paid, then shipped in a later
  * request), on-hold or failed.
@@ -23,6 +23,7 @@ $revisit_count   = isset( $revisit_options['count'] ) ? max( 0, (int) $revisit_o
 $revisit_before  = revisit_e2e_queue_counts();
 $revisit_earlier = wc_get_orders(
 	array(
+		'type'    => 'shop_order',
 		'limit'   => -1,
 		'orderby' => 'ID',
 		'order'   => 'ASC',
@@ -92,36 +93,19 @@ function revisit_e2e_order( $n ) {
 	$price    = 150000 + 25000 * ( $n % 7 );
 	$quantity = 1 + $n % 3;
 	$discount = 0 === $n % 4 ? 20000 : 0;
-	$product  = WC_Product::create(
+	$order    = revisit_e2e_new_order(
 		array(
-			'name'         => sprintf( 'چای ماسالا %d', $n % 7 ),
-			'sku'          => sprintf( 'TEA-%d', $n % 7 ),
-			'price'        => (string) $price,
-			'category_ids' => array( 12 ),
+			'customer_id' => $user_id,
+			'first_name'  => 'سارا',
+			'last_name'   => sprintf( 'خریدار %d', $n ),
+			'phone'       => $phone,
+			'email'       => $user_id ? '' : sprintf( 'guest-%03d@example.ir', $n ),
+			'product'     => revisit_e2e_product( sprintf( 'TEA-%d', $n % 7 ), sprintf( 'چای ماسالا %d', $n % 7 ), $price ),
+			'quantity'    => $quantity,
+			'discount'    => $discount,
+			'shipping'    => 1 === $n % 2 ? 50000 : 0,
 		)
 	);
-	$order    = new WC_Order();
-	$order->set_customer_id( $user_id );
-	$order->set_billing_first_name( 'سارا' );
-	$order->set_billing_last_name( sprintf( 'خریدار %d', $n ) );
-	$order->set_billing_phone( $phone );
-	$order->set_billing_email( $user_id ? '' : sprintf( 'guest-%03d@example.ir', $n ) );
-	$order->set_billing_city( 'تهران' );
-	$order->set_payment_method( 'zarinpal' );
-	$line = $price * $quantity;
-	$item = new WC_Order_Item_Product();
-	$item->set_props(
-		array(
-			'name'       => $product->get_name(),
-			'product_id' => $product->get_id(),
-			'quantity'   => $quantity,
-			'subtotal'   => $line,
-			'total'      => $line - $discount,
-		)
-	);
-	$order->add_item( $item );
-	$order->set_shipping_total( 1 === $n % 2 ? 50000 : 0 );
-	$order->calculate_totals( false );
 	$order->save();
 	switch ( $n % 5 ) {
 		case 1:

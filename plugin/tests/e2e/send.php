@@ -1,14 +1,15 @@
 <?php
 /**
- * The plugin's background sender, run the way WooCommerce runs it: Action Scheduler's queue runner
- * fires the due `revisit_send_queue` actions (Revisit_Sender::run()), again while the runs schedule
- * more that are already due, at most --max-runs times. The actions are the ones the plugin itself
- * scheduled: when it queued the events, and after each run (the retry after a failure). A run that
- * is not due does not happen: with nothing due, nothing is sent.
+ * The plugin's background sender, run the way a WooCommerce store runs it: WP-Cron's
+ * `action_scheduler_run_queue` event (Action Scheduler's queue runner, then the sender's tick that
+ * rides it), once per background run, again while a run sends something, at most --max-runs times.
+ * What runs is what the plugin itself arranged: the sender's tick when events wait, the
+ * `revisit_send_queue` action it scheduled after a failure (the retry). A send that is not due does
+ * not happen: with nothing due, nothing is sent.
  *
  * --time-passes first lets the backoff delay pass, as a long wait would: the sender's "not before"
- * time, every pending row's next_attempt_at and the scheduled run all move to now (the failure count
- * is kept, so the next delay keeps growing).
+ * time and every pending row's next_attempt_at move to now, and the scheduled retry is due now (the
+ * failure count is kept, so the next delay keeps growing).
  *
  * Usage: php send.php [--time-passes] [--batch-size=N] [--max-runs=N]
  * Prints: {"runs": [...], "answers": {"accepted": n, "duplicate": n, "rejected": n}, "queue": {...},
@@ -36,12 +37,12 @@ if ( isset( $revisit_options['time-passes'] ) ) {
 	global $wpdb;
 	$revisit_state                    = Revisit_Sender::state();
 	$revisit_state['next_attempt_at'] = 0;
-	update_option( Revisit_Settings::OPTION_SENDER, $revisit_state, false );
+	update_option( Revisit_Settings::OPTION_SENDER, $revisit_state );
 	$wpdb->query( $wpdb->prepare( 'UPDATE ' . Revisit_Queue::table() . ' SET next_attempt_at = %s WHERE status = %s', gmdate( 'Y-m-d H:i:s', time() - 1 ), Revisit_Queue::STATUS_PENDING ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
-	foreach ( ActionScheduler_StandIn::$actions as $revisit_index => $revisit_action ) {
-		if ( Revisit_Sender::HOOK === $revisit_action['hook'] && 'pending' === $revisit_action['status'] ) {
-			ActionScheduler_StandIn::$actions[ $revisit_index ]['timestamp'] = min( $revisit_action['timestamp'], time() );
-		}
+	// The scheduled retry, due now: unscheduled and scheduled again for now, through Action Scheduler.
+	if ( false !== as_next_scheduled_action( Revisit_Sender::HOOK, array(), Revisit_Scheduler::GROUP ) ) {
+		as_unschedule_all_actions( Revisit_Sender::HOOK, array(), Revisit_Scheduler::GROUP );
+		as_schedule_single_action( time(), Revisit_Sender::HOOK, array(), Revisit_Scheduler::GROUP );
 	}
 }
 
@@ -63,17 +64,14 @@ add_action(
 	}
 );
 
-// Each run's summary: the plugin's own callback on its hook, wrapped to keep what it returns.
+// Each background run that sent something: what it sent (see revisit_e2e_queue_run()).
 $revisit_runs = array();
-remove_action( Revisit_Sender::HOOK, array( $revisit_plugin->sender, 'run' ) );
-add_action(
-	Revisit_Sender::HOOK,
-	static function () use ( $revisit_plugin, &$revisit_runs ) {
-		$revisit_runs[] = $revisit_plugin->sender->run();
+for ( $revisit_i = 0; $revisit_i < $revisit_max; $revisit_i++ ) {
+	$revisit_run = revisit_e2e_queue_run();
+	if ( null === $revisit_run ) {
+		break;
 	}
-);
-for ( $revisit_i = 0; $revisit_i < $revisit_max && ActionScheduler_StandIn::run_due() > 0; $revisit_i++ ) {
-	continue;
+	$revisit_runs[] = $revisit_run;
 }
 
 global $wpdb;

@@ -441,7 +441,7 @@ abstract class Revisit_TestCase extends TestCase {
 		global $wpdb;
 		$state = Revisit_Sender::state();
 		$state['next_attempt_at'] = 0;
-		update_option( Revisit_Settings::OPTION_SENDER, $state, false );
+		update_option( Revisit_Settings::OPTION_SENDER, $state );
 		$wpdb->query( $wpdb->prepare( 'UPDATE ' . Revisit_Queue::table() . ' SET next_attempt_at = %s WHERE status = %s', gmdate( 'Y-m-d H:i:s', time() - 1 ), 'pending' ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
 	}
 
