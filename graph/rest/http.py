@@ -81,6 +81,10 @@ async def execute(
         if code in codes:
             error = result.errors[codes.index(code)]
             return None, problem(status, code, error.message, field=(error.extensions or {}).get("field"))
+    if all(error.path is None for error in result.errors):
+        # The document is fixed, so an error before execution (no path) means the values the client sent
+        # do not fit its variables' types, e.g. a null where an event belongs.
+        return None, problem(422, "INVALID", result.errors[0].message)
     # The masked error was logged under this request id; the client can quote it.
     return None, problem(500, "INTERNAL", "Internal error.", request_id=context.request_id)
 

@@ -50,7 +50,7 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
         payload = data["ingestEvents"]
         if payload["errors"]:
             error = payload["errors"][0]
-            return problem(422, error["code"], error["message"])
+            return problem(422, error["code"], error["message"], field=error.get("field"))
         del payload["errors"]
         return JSONResponse(payload, status_code=202)
 

@@ -122,7 +122,7 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
         answer = data["ingestWooCommerceWebhook"]
         if answer["errors"]:
             error = answer["errors"][0]
-            return problem(422, error["code"], error["message"])
+            return problem(422, error["code"], error["message"], field=error.get("field"))
         del answer["errors"]
         return JSONResponse(answer)
 

@@ -21,6 +21,10 @@ from starlette.routing import Route
 
 from domain.events.models import IngestedEvent
 from domain.tenancy.models import StoreKey, Tenant, User
+from graph.core.context import Context
+from graph.rest.http import execute
+from graph.rest.routes import INGEST
+from permissions.principal import ANONYMOUS
 from revisit.middleware import RequestContext
 from revisit.settings import Settings
 from tests.feature.events.test_rest_events import order_event
@@ -511,3 +515,46 @@ async def test_what_no_route_takes_is_answered_json_too(client: ApiClient) -> No
     assert bare_string.status_code == 400
     assert bare_string.json()["errors"][0]["extensions"]["code"] == "INVALID_JSON"
     assert all(answer.headers["x-request-id"] for answer in (missing, wrong_method, bare_string))
+
+
+async def test_a_webhook_header_with_control_characters_is_a_422_naming_it(client: ApiClient) -> None:
+    """A header that becomes a variable of the webhook's document is checked like any argument."""
+    # given
+    owner = await make_owner()
+    store = await connect_webhooks(owner)
+    body = b'{"id": 1042}'
+    # when
+    response = await client.http.post(
+        f"{WEBHOOK_PATH}?key={store.public_id}",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-WC-Webhook-Topic": "order.updated",
+            "X-WC-Webhook-Signature": signature(body, store.secret),
+            "X-WC-Webhook-Source": "https://chai.example.ir/\x01",
+        },
+    )
+    # then
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "INVALID",
+        "message": "storeUrl: Text may not contain control characters other than tab and line breaks "
+        "(\\u0001-\\u001f, \\u007f).",
+        "field": "storeUrl",
+    }
+
+
+async def test_values_that_do_not_fit_a_rest_document_are_a_422_not_internal(app: Starlette) -> None:
+    """Should a route ever pass on a value its fixed document's variables cannot take (a null where an
+    event belongs), the answer is 422 INVALID, not 500."""
+    # given
+    context = Context(
+        principal=ANONYMOUS, tenant_id=None, queue=None, request_id="r-1", settings=app.state.settings
+    )
+    # when
+    data, failure = await execute(app.state.schema, INGEST, {"events": [None]}, context)
+    # then
+    assert data is None
+    assert failure is not None
+    assert failure.status_code == 422
+    assert json.loads(bytes(failure.body))["error"]["code"] == "INVALID"
