@@ -164,11 +164,7 @@ class Revisit_Events {
 		if ( null === $data ) {
 			return false;
 		}
-		$modified = $order->get_date_modified();
-		if ( ! $modified ) {
-			$modified = $order->get_date_created();
-		}
-		$stamp = $modified ? $modified->getTimestamp() : time();
+		$stamp = $this->modified_stamp( $order );
 		return $this->track(
 			$type,
 			$data,
@@ -178,6 +174,32 @@ class Revisit_Events {
 				'context'     => $order,
 			)
 		);
+	}
+
+	/**
+	 * When the order was last saved, as WooCommerce stores it (part of the event id, so the same
+	 * state queued live and again by a backfill is one event).
+	 *
+	 * With HPOS the object that was saved carries its new date. With posts storage WooCommerce writes
+	 * `post_modified` without updating the object's date (unless the date itself changed), so the
+	 * object a hook passed may be a second behind: the post's own date is read instead (from the
+	 * post cache when it is loaded).
+	 *
+	 * @param WC_Order $order Order.
+	 * @return int Unix time.
+	 */
+	private function modified_stamp( $order ) {
+		if ( class_exists( '\Automattic\WooCommerce\Utilities\OrderUtil' ) && ! \Automattic\WooCommerce\Utilities\OrderUtil::custom_orders_table_usage_is_enabled() ) {
+			$gmt = (string) get_post_field( 'post_modified_gmt', $order->get_id(), 'raw' );
+			if ( '' !== $gmt && '0000-00-00 00:00:00' !== $gmt ) {
+				return (int) strtotime( $gmt . ' UTC' );
+			}
+		}
+		$modified = $order->get_date_modified();
+		if ( ! $modified ) {
+			$modified = $order->get_date_created();
+		}
+		return $modified ? $modified->getTimestamp() : time();
 	}
 
 	/**
