@@ -14,11 +14,14 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import Info
 
 from domain.errors import DomainError
 from graph.automation import schema as automation
+from graph.core.entities import checked_representations
 from graph.core.guard import TextGuard
 from graph.core.scalars import SCALARS
 from graph.coupons import schema as coupons
@@ -83,6 +86,11 @@ class RevisitMaskErrors(MaskErrors):
 class RevisitSchema(strawberry.federation.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client errors are the client's business; unexpected ones were logged when they were masked."""
+
+    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[Any]:
+        """Federation's entity lookup, once every representation names one of our entities by id."""
+        entity_types = {member.name for member in self._schema.get_type("_Entity").types}  # type: ignore[union-attr]
+        return super().entities_resolver(info, checked_representations(representations, entity_types))  # type: ignore[arg-type]
 
 
 def build_schema(
