@@ -1,16 +1,30 @@
 """Hypothesis strategies for hostile input: text no person types and JSON no honest client sends.
 
 Shared by the fuzz tests of both interfaces. Every strategy is bounded (lengths, leaves), so examples
-stay cheap and the tests deterministic under ``derandomize``.
+stay cheap, and :data:`FUZZ` runs a fixed number of them derandomized, the same way in CI every time.
+To search harder locally, ``REVISIT_FUZZ_EXAMPLES=2000 pytest tests/fuzz`` runs that many random ones.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Final
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+_DEEPER = int(os.environ.get("REVISIT_FUZZ_EXAMPLES", "0"))
+FUZZ = settings(
+    max_examples=_DEEPER or 50,
+    derandomize=not _DEEPER,
+    database=None,
+    deadline=None,
+    # Examples share the test's app and store on purpose; generation is slow for big bodies, not wrong.
+    suppress_health_check=list(HealthCheck),
+)
+"""The settings of every fuzz test: 50 derandomized examples (no deadline: CI machines vary)."""
 
 SPECIAL_TEXT: Final = [
     "",

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -30,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from graph.rest.openapi import openapi_document
-from tests.fuzz.hostile import deep_json, encode, json_values, order_event, spoiled_events
+from tests.fuzz.hostile import FUZZ, deep_json, encode, json_values, order_event, spoiled_events
 from tests.support.api import ApiClient
 from tests.support.factories import make_owner, make_store_key
 from tests.support.woocommerce import WEBHOOK_PATH, connect_webhooks, signature
@@ -39,13 +39,6 @@ SCHEMA = schemathesis.openapi.from_dict(openapi_document())
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 STRATEGIES = {mode: SCHEMA.as_strategy(mode) for mode in MODES}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-FUZZ = settings(
-    max_examples=50,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
 MALFORMED_AUTHORIZATION = [
     "",
     "Bearer ",
