@@ -123,6 +123,7 @@ if ( 'plugins' === $step ) {
 	update_option( 'woocommerce_calc_taxes', 'no' );
 	update_option( 'woocommerce_enable_coupons', 'yes' );
 	update_option( 'woocommerce_onboarding_profile', array( 'skipped' => true ) );
+	delete_transient( '_wc_activation_redirect' ); // The owner has set the store up: no welcome wizard.
 	// WooCommerce → Settings → Advanced → Features: the order storage, compatibility mode off.
 	update_option( DataSynchronizer::ORDERS_DATA_SYNC_ENABLED_OPTION, 'no' );
 	$controller = wc_get_container()->get( CustomOrdersTableController::class );
