@@ -22,6 +22,7 @@ from starlette.routing import Route
 from domain.events.models import IngestedEvent
 from domain.tenancy.models import StoreKey, Tenant, User
 from graph.core.context import Context
+from graph.core.guard import ITEMWISE_JSON_ARGUMENTS
 from graph.rest.http import execute
 from graph.rest.routes import INGEST
 from permissions.principal import ANONYMOUS
@@ -558,3 +559,17 @@ async def test_values_that_do_not_fit_a_rest_document_are_a_422_not_internal(app
     assert failure is not None
     assert failure.status_code == 422
     assert json.loads(bytes(failure.body))["error"]["code"] == "INVALID"
+
+
+async def test_the_arguments_left_to_per_event_validation_exist_and_take_json(app: Starlette) -> None:
+    """The guard's exemptions name real JSON arguments, so a rename cannot silently start rejecting
+    whole batches (or stop exempting them)."""
+    # given
+    schema = app.state.schema._schema
+    # when / then
+    for type_name, field_name, argument_name in ITEMWISE_JSON_ARGUMENTS:
+        argument = schema.type_map[type_name].fields[field_name].args[argument_name]
+        named = argument.type
+        while hasattr(named, "of_type"):
+            named = named.of_type
+        assert named.name == "JSON", (type_name, field_name, argument_name)
