@@ -6,31 +6,29 @@
 # What runs (all of it started here, and all of it stopped and deleted on exit, even on failure):
 # - a real Revisit server: `uv run revisit dev` with a fresh data directory (it seeds the demo store
 #   «فروشگاه نمونه» and writes its store key to <data dir>/demo-key);
-# - the tests' WordPress (Debian's /usr/share/wordpress, copied into a temp docroot because Debian's
-#   own wp-config.php only reads /etc/wordpress), configured by plugin/tests/bin/write-config.php and
-#   installed by plugin/tests/bin/install.php into its own MariaDB database (REVISIT_WP_DB_NAME,
-#   default revisit_wp_shots, dropped again at the end), served by `php -S`;
-# - as must-use plugins: the tests' WooCommerce stand-in, and plugin/tools/screenshots-env.php, which
-#   only switches the plugin's background work from the stand-in's in-memory Action Scheduler to
-#   WP-Cron (see that file); this script runs wp-cron.php by hand, as a real cron job would;
+# - the tests' store: WordPress 6.5.5 (npm, plugin/tests/bin/wordpress.sh; copied into a temp docroot,
+#   where wp-load.php looks for wp-config.php) with real WooCommerce 9.4.3 (REVISIT_WOOCOMMERCE_DIR)
+#   and the plugin, laid out by plugin/tests/bin/make-site.sh and installed by
+#   plugin/tests/bin/install.php into its own MariaDB database (REVISIT_WP_DB_NAME, default
+#   revisit_wp_shots, dropped again at the end), served by `php -S`;
+# - as a must-use plugin, plugin/tools/screenshots-env.php, which only switches the plugin's background
+#   work from Action Scheduler to WP-Cron (see that file), so that each wp-cron.php pass this script
+#   makes by hand (as a real cron job would) runs one backfill step and the shot shows progress;
 # - 640 customer accounts created before the plugin sees them (plugin/tools/screenshots-seed.php),
-#   so the plugin's backfill has history to send. The stand-in keeps orders in memory for one request
-#   only, so the history is customers only;
+#   so the plugin's backfill has history to send;
 # - Chromium (Debian's /usr/bin/chromium) driven by playwright-core (npm, installed into the temp
 #   directory): it signs in through wp-login.php as the administrator, pastes the demo key, clicks
 #   "Save and test connection", etc. No auto-login.
 #
 # Images: docs/images/plugin-settings-connected.png, plugin-settings-backfill.png, plugin-settings-fa.png,
-# each clipped to the plugin's page (WordPress's sidebar and admin bar left out: with the stand-in the
-# sidebar has no WooCommerce menu, unlike a real store's). The Persian one uses WordPress's own Persian
-# strings from Debian's wordpress-l10n when it is installed (else WordPress's strings stay English).
-# The checkout credit box is not taken: it needs WooCommerce's real checkout page, which the stand-in
-# does not render.
+# each clipped to the plugin's page (WordPress's sidebar and admin bar left out). The Persian one uses
+# WordPress's own Persian strings when wp-content/languages of the WordPress tree holds them (the npm
+# build has none; else WordPress's strings stay English). The checkout credit box is not taken.
 #
 # Needs: php (mysqli), MariaDB at REVISIT_WP_DB_HOST:REVISIT_WP_DB_PORT (127.0.0.1:3306, root, no
-# password by default), Debian's `wordpress` (+ `wordpress-l10n` for WordPress's own Persian strings),
-# chromium, a font with Persian glyphs (fonts-noto-core), node + npm, uv, curl, ImageMagick (convert),
-# and network access to the npm registry.
+# password by default), WooCommerce 9.4.3 (REVISIT_WOOCOMMERCE_DIR), chromium, a font with Persian
+# glyphs (fonts-noto-core), node + npm, unzip, uv, curl, ImageMagick (convert), and network access to
+# the npm registry.
 # Environment: SCREENSHOTS_OUT (default docs/images), SCREENSHOTS_KEEP_RAW (a folder for the unprocessed
 # PNGs), REVISIT_WP_DB_* as for plugin/tests/run.sh.
 set -euo pipefail
@@ -40,7 +38,6 @@ PLUGIN_ROOT="$(dirname "$HERE")"
 REPO="$(dirname "$PLUGIN_ROOT")"
 TESTS="$PLUGIN_ROOT/tests"
 OUT="${SCREENSHOTS_OUT:-$REPO/docs/images}"
-WP_CORE_DIR="${WP_CORE_DIR:-/usr/share/wordpress}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 CONVERT="${CONVERT:-/usr/bin/convert}"
 CUSTOMERS=640 # the backfill shot expects "300 of 640" after three steps of 100
@@ -56,7 +53,7 @@ fail() { echo "screenshots.sh: $*" >&2; exit 2; }
 for tool in php node npm uv curl "$CHROMIUM" "$CONVERT"; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing"
 done
-[ -f "$WP_CORE_DIR/wp-settings.php" ] || fail "WordPress not found in $WP_CORE_DIR (apt-get install wordpress)"
+WP_CORE_DIR="$("$TESTS/bin/wordpress.sh")"
 php -r 'exit(extension_loaded("mysqli") ? 0 : 1);' || fail "PHP's mysqli extension is missing (apt-get install php-mysql)"
 
 free_port() { php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); echo substr(strrchr(stream_socket_get_name($s, false), ":"), 1);'; }
@@ -85,11 +82,7 @@ cleanup() {
     stop_pid "$REVISIT_PID" TERM
   fi
   if [ "$DB_CREATED" = 1 ]; then
-    php -r '
-      mysqli_report(MYSQLI_REPORT_OFF);
-      $db = @new mysqli(getenv("REVISIT_WP_DB_HOST"), getenv("REVISIT_WP_DB_USER"), getenv("REVISIT_WP_DB_PASSWORD"), "", (int) getenv("REVISIT_WP_DB_PORT"));
-      if (!$db->connect_errno) { $db->query("DROP DATABASE IF EXISTS `" . str_replace("`", "", getenv("REVISIT_WP_DB_NAME")) . "`"); }
-    '
+    php "$TESTS/bin/drop-database.php"
   fi
   if [ "$rc" != 0 ]; then
     for log in revisit.log php-server.log debug.log; do
@@ -111,30 +104,28 @@ mkdir -p "$WORK/revisit-data"
 (cd "$REPO" && REVISIT_DATA_DIR="$WORK/revisit-data" exec uv run revisit dev --port "$REVISIT_PORT" >"$WORK/revisit.log" 2>&1) &
 REVISIT_PID=$!
 
-say "WordPress: core copied to $WORK/wordpress, database $REVISIT_WP_DB_NAME"
-mkdir -p "$WORK/wordpress" "$WORK/wp-content/uploads" "$WORK/wp-content/languages" "$WORK/wp-content/mu-plugins"
+say "WordPress: core copied to $WORK/wordpress, WooCommerce and the plugin, database $REVISIT_WP_DB_NAME"
+"$TESTS/bin/make-site.sh" "$WORK/site"
+mkdir -p "$WORK/wordpress"
 for entry in "$WP_CORE_DIR"/*; do
   case "$(basename "$entry")" in wp-content|wp-config.php) continue ;; esac
-  cp -rL "$entry" "$WORK/wordpress/"   # -L: Debian links bundled libraries with relative symlinks.
+  cp -r "$entry" "$WORK/wordpress/"
 done
-# WordPress's own Persian strings, from Debian's wordpress-l10n, when installed.
+# The site's wp-content (plugins, uploads) under the docroot too, so php -S serves its scripts and styles.
+ln -s "$WORK/site/wp-content" "$WORK/wordpress/wp-content"
+# WordPress's own Persian strings, when the WordPress tree has them.
 if ls "$WP_CORE_DIR"/wp-content/languages/fa_IR.mo >/dev/null 2>&1; then
-  cp "$WP_CORE_DIR"/wp-content/languages/*fa_IR* "$WORK/wp-content/languages/"
+  cp "$WP_CORE_DIR"/wp-content/languages/*fa_IR* "$WORK/site/wp-content/languages/"
   CORE_FA=1
 else
-  echo "   (wordpress-l10n is not installed: WordPress's own strings will stay English in the Persian shot)"
+  echo "   (no Persian strings of WordPress's own here: they will stay English in the Persian shot)"
   CORE_FA=0
 fi
-cat >"$WORK/wp-content/mu-plugins/woocommerce-stand-in.php" <<PHP
-<?php // The tests' WooCommerce stand-in.
-require '$TESTS/woocommerce-stand-in/woocommerce-stand-in.php';
-PHP
-cat >"$WORK/wp-content/mu-plugins/revisit-screenshots.php" <<PHP
+cat >"$WORK/site/wp-content/mu-plugins/revisit-screenshots.php" <<PHP
 <?php // Screenshot environment only: background work on WP-Cron (see the file).
 require '$HERE/screenshots-env.php';
 PHP
-php "$TESTS/bin/write-config.php" "$WORK/harness-config.php" "$WORK/wordpress" "$WORK/wp-content" "$PLUGIN_ROOT" "$WORK/wp-content/mu-plugins"
-export REVISIT_WP_CONFIG="$WORK/harness-config.php"
+export REVISIT_WP_CONFIG="$WORK/site/wp-config.php"
 DB_CREATED=1
 php "$TESTS/bin/install.php"
 php "$HERE/screenshots-seed.php" customers "$CUSTOMERS"
@@ -149,7 +140,7 @@ define( 'WP_DEBUG_LOG', '$WORK/debug.log' );
 define( 'WP_HOME', '$WP_URL' );
 define( 'WP_SITEURL', '$WP_URL' );
 define( 'REVISIT_API_URL', 'http://127.0.0.1:$REVISIT_PORT' );
-require '$WORK/harness-config.php';
+require '$WORK/site/wp-config.php';
 require_once ABSPATH . 'wp-settings.php';
 PHP
 
@@ -170,7 +161,7 @@ const state = __dirname + '/state.json';
 const settings = base + '/wp-admin/admin.php?page=revisit';
 
 // The settings page itself (the plugin's .wrap with a small margin), without WordPress's sidebar and
-// admin bar: the stand-in adds no WooCommerce menu, so the sidebar would not look like a real store's.
+// admin bar.
 async function shoot(page, file) {
   const box = await page.locator('.wrap.revisit-settings').boundingBox();
   const bar = await page.locator('#wpadminbar').boundingBox();
