@@ -43,6 +43,8 @@ from domain.text import IDENTIFIER, FreeText, IdentifierText, describe_path, fin
 SUPPORTED_SCHEMA_VERSIONS: Final = frozenset({1})
 MAX_BATCH_SIZE: Final = 500
 MAX_EVENT_ID_LENGTH: Final = 128
+MAX_EXTERNAL_ID_LENGTH: Final = 64
+MAX_EMAIL_LENGTH: Final = 254
 MAX_REASON_ERRORS: Final = 5
 MAX_QUANTITY: Final = 2**31 - 1
 """A rejection reason lists at most this many problems, then says how many more there were."""
@@ -88,7 +90,7 @@ def _to_utc(value: datetime) -> datetime:
 
 # Identifiers, names, phones and e-mail addresses refuse every control character; free text (a product
 # name, an order number, a reason) may carry tabs and line breaks. No text may carry NUL (domain.text).
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=64), IDENTIFIER]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXTERNAL_ID_LENGTH), IDENTIFIER]
 OptionalExternalId = Annotated[ExternalId | None, BeforeValidator(_blank_to_none)]
 CustomerExternalId = Annotated[ExternalId | None, BeforeValidator(_guest_to_none)]
 ShortText = Annotated[FreeText, AfterValidator(partial(_truncate, limit=100))]
@@ -100,7 +102,8 @@ RawPhone = Annotated[
     Annotated[str, StringConstraints(max_length=64), IDENTIFIER] | None, BeforeValidator(_blank_to_none)
 ]
 Email = Annotated[
-    Annotated[str, StringConstraints(max_length=254), IDENTIFIER] | None, BeforeValidator(_blank_to_none)
+    Annotated[str, StringConstraints(max_length=MAX_EMAIL_LENGTH), IDENTIFIER] | None,
+    BeforeValidator(_blank_to_none),
 ]
 Codes = Annotated[list[IdentifierText], AfterValidator(_drop_blank)]
 Amount = Annotated[Decimal, Field(ge=0)]

@@ -15,7 +15,9 @@ import strawberry
 from domain.commerce.money import from_minor, to_minor
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError
+from domain.events.schema import MAX_EMAIL_LENGTH, MAX_EXTERNAL_ID_LENGTH
 from domain.tenancy import service as tenancy
+from domain.text import identifier_problem
 
 GUEST_IDS = ("", "0")
 """Customer ids that mean "a guest": WooCommerce reports guests as customer 0."""
@@ -39,14 +41,25 @@ class CustomerRefInput:
     def to_customer_in(self, *, country: str) -> CustomerIn:
         """The details to find the customer by; a phone that is not a valid number is left out.
 
-        ``country`` is the store's: it decides how a phone without a country code is read.
+        ``country`` is the store's: it decides how a phone without a country code is read. An id or
+        e-mail longer than any stored one, or with control characters, is ``INVALID`` naming it.
         """
         external_id = (self.external_id or "").strip()
+        _check_identifier("customer.externalId", external_id, MAX_EXTERNAL_ID_LENGTH)
+        _check_identifier("customer.email", self.email or "", MAX_EMAIL_LENGTH)
         return CustomerIn(
             external_id=None if external_id in GUEST_IDS else external_id,
             phone=safe_phone(self.phone, country=country),
             email=self.email,
         )
+
+
+def _check_identifier(field: str, value: str, limit: int) -> None:
+    problem = identifier_problem(value)
+    if problem is None and len(value) > limit:
+        problem = f"At most {limit} characters"
+    if problem:
+        raise DomainError("INVALID", f"{field}: {problem}.", field=field)
 
 
 @dataclass(frozen=True)

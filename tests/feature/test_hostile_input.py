@@ -573,3 +573,32 @@ async def test_the_arguments_left_to_per_event_validation_exist_and_take_json(ap
         while hasattr(named, "of_type"):
             named = named.of_type
         assert named.name == "JSON", (type_name, field_name, argument_name)
+
+
+@pytest.mark.parametrize(
+    ("customer", "field"),
+    [
+        ({"email": "a" * 250 + "@example.ir"}, "customer.email"),
+        ({"externalId": "5" * 65}, "customer.externalId"),
+        ({"email": "sara\t@example.ir"}, "customer.email"),
+    ],
+)
+async def test_a_checkout_customer_no_store_can_have_is_invalid_through_graphql(
+    client: ApiClient, customer: dict[str, str], field: str
+) -> None:
+    """creditQuote(customer:) with an over-long or control-character id or e-mail is INVALID naming it."""
+    # given
+    owner = await make_owner()
+    key = await make_store_key(owner)
+    query = """
+    query($c: CustomerRefInput!) {
+      creditQuote(customer: $c, cartTotal: "10", currency: "IRT") {
+        quote { available }
+        errors { code field }
+      }
+    }
+    """
+    # when
+    result = await client.graphql(query, {"c": customer}, token=key)
+    # then
+    assert result.ok()["creditQuote"] == {"quote": None, "errors": [{"code": "INVALID", "field": field}]}
