@@ -73,6 +73,13 @@ class RevisitMaskErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=self._log_and_mask, error_message="Internal error.")
 
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The masked error still says what it is and which request it was, so a client can report it."""
+        masked = super().anonymise_error(error)
+        context = self.execution_context.context
+        masked.extensions = {"code": "INTERNAL", "requestId": getattr(context, "request_id", None)}
+        return masked
+
     @staticmethod
     def _log_and_mask(error: GraphQLError) -> bool:
         if _is_unexpected(error):

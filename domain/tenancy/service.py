@@ -40,9 +40,15 @@ def validate_tenant(tenant_in: TenantIn) -> None:
     if not tenant_in.name.strip():
         raise DomainError("INVALID", "A store needs a name.", field="storeName")
     if tenant_in.currency not in SUPPORTED_CURRENCIES:
-        raise DomainError("INVALID", f"Unsupported currency {tenant_in.currency}.", field="currency")
+        raise DomainError(
+            "INVALID", f"Currency must be one of {', '.join(sorted(SUPPORTED_CURRENCIES))}.", field="currency"
+        )
     if tenant_in.timezone not in available_timezones():
-        raise DomainError("INVALID", f"Unknown time zone {tenant_in.timezone}.", field="timezone")
+        raise DomainError(
+            "INVALID",
+            "Time zone must be an IANA name, such as Asia/Tehran or Europe/London.",
+            field="timezone",
+        )
     if tenant_in.locale not in {"fa", "en", "ar"}:
         raise DomainError("INVALID", "Locale must be fa, en or ar.", field="locale")
     store_country(country=tenant_in.country, timezone=tenant_in.timezone, currency=tenant_in.currency)
