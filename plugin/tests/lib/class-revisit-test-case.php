@@ -608,31 +608,49 @@ abstract class Revisit_TestCase extends TestCase {
 	}
 
 	/**
-	 * A customer account (role customer), created through WordPress.
+	 * An account: a customer through WooCommerce's customer CRUD (WC_Customer, as its registration
+	 * and checkout make them), any other role through WordPress (wp_insert_user()).
 	 *
-	 * @param array $meta User meta to set after creating the account.
-	 * @param array $user User fields.
+	 * @param array $meta User meta after the account exists; billing_* keys are WooCommerce's own
+	 *                    fields, set on the customer before it is saved.
+	 * @param array $user User fields (user_login, user_email, first_name, last_name, role).
 	 * @return int User id.
 	 */
 	protected function customer( array $meta = array(), array $user = array() ) {
-		$login   = 'c' . wp_generate_password( 10, false );
-		$user_id = wp_insert_user(
-			array_merge(
-				array(
-					'user_login' => $login,
-					'user_pass'  => wp_generate_password(),
-					'user_email' => $login . '@example.com',
-					'first_name' => 'سارا',
-					'last_name'  => 'احمدی',
-					'role'       => 'customer',
-				),
-				$user
-			)
+		$login  = 'c' . wp_generate_password( 10, false );
+		$fields = array_merge(
+			array(
+				'user_login' => $login,
+				'user_pass'  => wp_generate_password(),
+				'user_email' => $login . '@example.com',
+				'first_name' => 'سارا',
+				'last_name'  => 'احمدی',
+				'role'       => 'customer',
+			),
+			$user
 		);
-		$this->assertIsInt( $user_id );
+		if ( 'customer' !== $fields['role'] ) {
+			$user_id = wp_insert_user( $fields );
+			$this->assertIsInt( $user_id );
+		} else {
+			$customer = new WC_Customer();
+			$customer->set_username( $fields['user_login'] );
+			$customer->set_password( $fields['user_pass'] );
+			$customer->set_email( $fields['user_email'] );
+			$customer->set_first_name( $fields['first_name'] );
+			$customer->set_last_name( $fields['last_name'] );
+			foreach ( $meta as $key => $value ) {
+				if ( 0 === strpos( $key, 'billing_' ) && is_callable( array( $customer, 'set_' . $key ) ) ) {
+					$customer->{'set_' . $key}( $value );
+					unset( $meta[ $key ] );
+				}
+			}
+			$user_id = $customer->save();
+			$this->assertGreaterThan( 0, $user_id );
+		}
 		foreach ( $meta as $key => $value ) {
 			update_user_meta( $user_id, $key, $value );
 		}
-		return $user_id;
+		return (int) $user_id;
 	}
 }
