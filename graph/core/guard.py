@@ -20,12 +20,16 @@ from typing import Any, Final
 
 from graphql import (
     GraphQLError,
+    GraphQLField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLResolveInfo,
     GraphQLScalarType,
+    SchemaMetaFieldDef,
+    TypeMetaFieldDef,
+    TypeNameMetaFieldDef,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.await_maybe import AwaitableOrValue
@@ -43,6 +47,17 @@ ITEMWISE_JSON_ARGUMENTS: Final = frozenset(
 refuses unstorable text in any key or value of the one event that carries it."""
 
 Path = tuple[str | int, ...]
+
+_META_FIELDS: Final = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
+"""Introspection's own fields, which no type lists among its fields (``__type(name:)`` takes text too)."""
+
+
+def _definition(info: GraphQLResolveInfo) -> GraphQLField:
+    return info.parent_type.fields.get(info.field_name) or _META_FIELDS[info.field_name]
 
 
 def _strings(value: Any, graphql_type: GraphQLInputType | None, path: Path) -> Iterator[tuple[Path, str]]:
@@ -70,8 +85,7 @@ def _strings(value: Any, graphql_type: GraphQLInputType | None, path: Path) -> I
 
 def _problem(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> tuple[str, str] | None:
     """The first refused string among a field's arguments: its path and what is wrong."""
-    definition = info.parent_type.fields[info.field_name]
-    for name, argument in definition.args.items():
+    for name, argument in _definition(info).args.items():
         key = argument.out_name or name
         if key not in arguments:
             continue
@@ -93,7 +107,7 @@ def _problem(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> tuple[str, 
 
 def _errors_as_data(info: GraphQLResolveInfo) -> DomainErrorsAsData | None:
     """The field's errors-as-data extension, when its codes include INVALID."""
-    strawberry_field = info.parent_type.fields[info.field_name].extensions.get("strawberry-definition")
+    strawberry_field = _definition(info).extensions.get("strawberry-definition")
     for extension in getattr(strawberry_field, "extensions", None) or ():
         if isinstance(extension, DomainErrorsAsData) and "INVALID" in extension.codes.__members__:
             return extension

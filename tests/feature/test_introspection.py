@@ -108,3 +108,18 @@ async def test_introspection_can_be_closed_to_everyone_but_the_gateway_still_com
     # then
     assert refused.error_codes() == ["FORBIDDEN"]
     assert "federation/v2.11" in sdl.ok()["_service"]["sdl"]
+
+
+async def test_a_signed_in_caller_looks_up_one_type_by_name(client: ApiClient) -> None:
+    """__type(name:) answers the type (its text argument passes the argument guard); a NUL in the name is
+    INVALID like any other argument, never "Internal error."."""
+    # given
+    owner = await make_owner()
+    # when
+    found = await client.graphql('query { __type(name: "Tenant") { name } }', token=owner.token)
+    hostile = await client.graphql(
+        "query($n: String!) { __type(name: $n) { name } }", {"n": "Ten\x00ant"}, token=owner.token
+    )
+    # then
+    assert found.ok() == {"__type": {"name": "Tenant"}}
+    assert hostile.error_codes() == ["INVALID"]
