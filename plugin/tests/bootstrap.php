@@ -71,6 +71,16 @@ add_action(
 	}
 );
 
+// What Revisit_TestCase let through of WooCommerce's own deprecations, said at the end of the run.
+$GLOBALS['revisit_tolerated_deprecations'] = array();
+register_shutdown_function(
+	static function () {
+		foreach ( array_keys( $GLOBALS['revisit_tolerated_deprecations'] ) as $message ) {
+			fwrite( STDOUT, "WooCommerce's own deprecation, let through: {$message}\n" );
+		}
+	}
+);
+
 // wp_die() must not end the test run: turn it into an exception.
 add_filter(
 	'wp_die_handler',
