@@ -8,6 +8,7 @@ else's), and reshapes the answer as the plugin contract says. Bodies are validat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -88,7 +89,7 @@ def checkout_routes(schema: Schema) -> list[BaseRoute]:
         try:
             body = model.model_validate(raw)
         except ValidationError as exc:
-            return {}, problem(422, "INVALID", _reasons(exc))
+            return {}, problem(422, "INVALID", _reasons(exc), field=_first_field(exc))
         data, failure = await run(request, schema, document, variables(body))
         if failure:
             return {}, failure
@@ -101,7 +102,7 @@ def checkout_routes(schema: Schema) -> list[BaseRoute]:
                 error=ErrorDetail(code=error["code"], message=error["message"]), available=error["available"]
             )
             return {}, JSONResponse(answer.model_dump(), status_code=409)
-        return {}, problem(422, error["code"], error["message"])
+        return {}, problem(422, error["code"], error["message"], field=_body_field(error.get("field")))
 
     async def connection(request: Request) -> Response:
         """The plugin's "test connection": the store the key belongs to."""
@@ -218,6 +219,17 @@ def _customer(ref: CustomerRef) -> dict[str, str | None]:
 
 def _answer(model: BaseModel) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json", exclude_none=True))
+
+
+def _body_field(graphql_field: str | None) -> str | None:
+    """A GraphQL error's field as the REST body spells it: ``cartTotal`` → ``cart_total``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", graphql_field).lower() if graphql_field else None
+
+
+def _first_field(error: ValidationError) -> str | None:
+    """The body field the first problem is about (``customer.phone``), or None for the body itself."""
+    location = error.errors()[0]["loc"] if error.errors() else ()
+    return ".".join(str(part) for part in location) or None
 
 
 def _reasons(error: ValidationError) -> str:

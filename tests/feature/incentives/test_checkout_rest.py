@@ -204,29 +204,31 @@ async def test_amounts_follow_the_stores_currency(client: ApiClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "status", "code"),
+    ("path", "body", "status", "code", "field"),
     [
         (
             "/rest/v1/credit/quote",
             {**quote_body({"external_id": "57"}), "currency": "USD"},
             422,
             "CURRENCY_MISMATCH",
+            "currency",
         ),
-        ("/rest/v1/credit/quote", quote_body({"external_id": "57"}, "12,5"), 422, "INVALID"),
-        ("/rest/v1/credit/quote", quote_body({"external_id": "57"}, "-1"), 422, "INVALID"),
-        ("/rest/v1/credit/quote", quote_body({}), 422, "INVALID"),
-        ("/rest/v1/credit/quote", {"customer": {"external_id": "57"}}, 422, "INVALID"),
-        ("/rest/v1/credit/quote", [], 422, "INVALID"),
-        ("/rest/v1/credit/hold", hold_body({"external_id": "nobody"}), 422, "CUSTOMER_NOT_FOUND"),
-        ("/rest/v1/credit/hold", hold_body({"external_id": "57"}, amount="0"), 422, "INVALID"),
-        ("/rest/v1/credit/release", {"order_external_id": ""}, 422, "INVALID"),
-        ("/rest/v1/coupons/validate", {**quote_body({}), "code": ""}, 422, "INVALID"),
+        ("/rest/v1/credit/quote", quote_body({"external_id": "57"}, "12,5"), 422, "INVALID", "cart_total"),
+        ("/rest/v1/credit/quote", quote_body({"external_id": "57"}, "-1"), 422, "INVALID", "cart_total"),
+        ("/rest/v1/credit/quote", quote_body({}), 422, "INVALID", "customer"),
+        ("/rest/v1/credit/quote", {"customer": {"external_id": "57"}}, 422, "INVALID", "cart_total"),
+        ("/rest/v1/credit/quote", [], 422, "INVALID", None),
+        ("/rest/v1/credit/hold", hold_body({"external_id": "nobody"}), 422, "CUSTOMER_NOT_FOUND", "customer"),
+        ("/rest/v1/credit/hold", hold_body({"external_id": "57"}, amount="0"), 422, "INVALID", "amount"),
+        ("/rest/v1/credit/release", {"order_external_id": ""}, 422, "INVALID", "order_external_id"),
+        ("/rest/v1/coupons/validate", {**quote_body({}), "code": ""}, 422, "INVALID", "code"),
     ],
 )
 async def test_bad_requests_get_the_contracts_error_answers(
-    client: ApiClient, path: str, body: Any, status: int, code: str
+    client: ApiClient, path: str, body: Any, status: int, code: str, field: str | None
 ) -> None:
-    """Typed errors are 422 with their code; a body that does not fit the route is 422 INVALID."""
+    """Typed errors are 422 with their code and the body field at fault (as the body spells it); a body
+    that does not fit the route is 422 INVALID."""
     # given
     owner = await make_owner()
     headers = bearer(await make_store_key(owner))
@@ -236,6 +238,7 @@ async def test_bad_requests_get_the_contracts_error_answers(
     assert answer.status_code == status
     assert answer.json()["error"]["code"] == code
     assert answer.json()["error"]["message"]
+    assert answer.json()["error"].get("field") == field
 
 
 async def test_no_key_not_json_and_a_read_only_role_are_refused(client: ApiClient) -> None:
