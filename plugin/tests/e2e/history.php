@@ -1,10 +1,12 @@
 <?php
 /**
  * A store's history from before the plugin was connected (no access key yet, so the plugin queues
- * nothing), made through WooCommerce's CRUD API with the dates it really had: customer accounts,
- * then --orders orders over the last weeks, each changed several times, with refunds made at
- * various times. Every change is saved with its own date (date_paid, date_completed, date_modified,
- * a refund's date_created), as if it had happened then. Four kinds of order, in turn:
+ * nothing), made through WooCommerce's CRUD API with the dates it really had: customer accounts
+ * (WC_Customer), then --orders orders over the last weeks (wc_create_order()), each changed several
+ * times, with refunds (wc_create_refund()) made at various times. Every change is saved with its own
+ * date (date_paid, date_completed, date_modified, a refund's date_created), as if it had happened
+ * then; with posts storage WordPress stamps every update of the order's post with the current time,
+ * so there the orders' last change is today. Four kinds of order, in turn:
  *
  *   0  paid an hour after it was placed, completed two days later, partly refunded on day 3, its
  *      billing phone corrected on day 10 (the refund is older than the order's last change);
@@ -120,19 +122,34 @@ $revisit_refunds = array();
 for ( $revisit_i = 0; $revisit_i < $revisit_count; $revisit_i++ ) {
 	$revisit_placed  = $revisit_start + $revisit_i * 2 * DAY_IN_SECONDS + 10 * HOUR_IN_SECONDS;
 	$revisit_user_id = 0 === $revisit_i % 3 ? 0 : $revisit_customers[ $revisit_i % count( $revisit_customers ) ];
-	$revisit_order   = revisit_e2e_new_order(
+	// Made as WooCommerce's "Add order" screen and importers make them: wc_create_order(), then lines.
+	$revisit_order = wc_create_order(
 		array(
 			'customer_id' => $revisit_user_id,
-			'first_name'  => 'نرگس',
-			'last_name'   => sprintf( 'خریدار %d', $revisit_i ),
-			'phone'       => sprintf( '0935%07d', 4440000 + $revisit_i ),
-			'email'       => sprintf( 'history-%02d@example.ir', $revisit_i ),
-			'product'     => revisit_e2e_product( sprintf( 'SAFFRON-%d', $revisit_i % 3 ), sprintf( 'زعفران %d گرمی', 1 + $revisit_i % 3 ), 300000 + 100000 * ( $revisit_i % 3 ) ),
-			'quantity'    => 1 + $revisit_i % 2,
-			'discount'    => 0,
-			'shipping'    => 60000,
+			'created_via' => 'admin',
 		)
 	);
+	if ( is_wp_error( $revisit_order ) ) {
+		fwrite( STDERR, 'wc_create_order: ' . $revisit_order->get_error_message() . "\n" );
+		exit( 7 );
+	}
+	$revisit_order->set_billing_first_name( 'نرگس' );
+	$revisit_order->set_billing_last_name( sprintf( 'خریدار %d', $revisit_i ) );
+	$revisit_order->set_billing_phone( sprintf( '0935%07d', 4440000 + $revisit_i ) );
+	$revisit_order->set_billing_email( sprintf( 'history-%02d@example.ir', $revisit_i ) );
+	$revisit_order->set_billing_city( 'مشهد' );
+	$revisit_order->set_billing_country( 'IR' );
+	$revisit_order->set_payment_method( 'zarinpal' );
+	$revisit_order->add_product(
+		revisit_e2e_product( sprintf( 'SAFFRON-%d', $revisit_i % 3 ), sprintf( 'زعفران %d گرمی', 1 + $revisit_i % 3 ), 300000 + 100000 * ( $revisit_i % 3 ) ),
+		1 + $revisit_i % 2
+	);
+	$revisit_shipping = new WC_Order_Item_Shipping();
+	$revisit_shipping->set_method_title( 'پست پیشتاز' );
+	$revisit_shipping->set_method_id( 'flat_rate' );
+	$revisit_shipping->set_total( 60000 );
+	$revisit_order->add_item( $revisit_shipping );
+	$revisit_order->calculate_totals( false );
 	$revisit_order->set_date_created( $revisit_placed );
 	revisit_e2e_save_at( $revisit_order, $revisit_placed );
 	$revisit_id = $revisit_order->get_id();
