@@ -320,3 +320,30 @@ async def test_one_spoiled_event_never_holds_back_its_batch(
     results = answer["data"]["ingestEvents"]["results"]
     assert results[0]["status"] in {"accepted", "duplicate"}, json.dumps(answer)[:500]
     assert results[1]["status"] in {"accepted", "rejected", "duplicate"}
+
+
+@FUZZ
+@given(body=json_values | deep_json, who=WHO)
+async def test_any_json_body_gets_a_json_answer(
+    client: ApiClient, callers: Callers, body: Any, who: str
+) -> None:
+    """Whatever JSON arrives as the body itself (a list, a string, no query, nesting past the cap), the
+    answer is JSON and typed, never a 5xx."""
+    # when / then
+    await post(client, callers.of(who), body)
+
+
+@FUZZ
+@given(body=st.binary(max_size=300), content_type=st.sampled_from(["application/json", "text/plain", ""]))
+async def test_bytes_that_are_no_json_get_a_json_answer(
+    client: ApiClient, callers: Callers, body: bytes, content_type: str
+) -> None:
+    """Arbitrary bytes (invalid UTF-8 included) under any content type: a JSON 4xx, never a 5xx."""
+    # when
+    response = await client.http.post(
+        "/graphql", content=body, headers={**callers.owner, "Content-Type": content_type}
+    )
+    # then
+    assert response.status_code < 500, response.text[:500]
+    assert INTERNAL not in response.text
+    response.json()

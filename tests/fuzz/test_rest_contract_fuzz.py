@@ -166,6 +166,22 @@ async def test_hostile_json_bodies_get_documented_answers(
 
 
 @FUZZ
+@given(path=st.sampled_from(POST_ROUTES), body=st.binary(max_size=300))
+async def test_bytes_that_are_no_json_get_documented_answers(
+    client: ApiClient, store: Store, path: str, body: bytes
+) -> None:
+    """Arbitrary bytes (invalid UTF-8 included), signed where a webhook needs it: a documented 4xx."""
+    # given
+    headers = {**store.headers, "Content-Type": "application/json", "X-WC-Webhook-Topic": "order.updated"}
+    headers["X-WC-Webhook-Signature"] = signature(body, store.webhook_secret)
+    # when
+    response = await client.http.post(path, content=body, params={"key": store.public_id}, headers=headers)
+    # then
+    SCHEMA[path]["POST"].Case(media_type="application/json").validate_response(response, checks=CHECKS)
+    assert response.status_code < 500
+
+
+@FUZZ
 @given(spoiled=spoiled_events("e-spoiled"))
 async def test_one_spoiled_event_never_holds_back_the_rest_of_a_rest_batch(
     client: ApiClient, store: Store, spoiled: dict[str, Any]
