@@ -347,3 +347,40 @@ async def test_bytes_that_are_no_json_get_a_json_answer(
     assert response.status_code < 500, response.text[:500]
     assert INTERNAL not in response.text
     response.json()
+
+
+HEADER_VALUES = st.one_of(
+    st.sampled_from(["", "Bearer ", "Bearer rvk_" + "a" * 40 + "_x", "Bearer e30.e30.", "not-a-uuid"]),
+    st.binary(max_size=120).map(lambda raw: raw.replace(b"\r", b"").replace(b"\n", b"")),
+    hostile_text.map(lambda text: text.encode("utf-8", "surrogatepass")[:2000]),
+)
+"""What a client can put in a header: bytes an HTTP server would pass on (no line breaks)."""
+
+
+@FUZZ
+@given(
+    authorization=HEADER_VALUES,
+    tenant=HEADER_VALUES,
+    request_id=HEADER_VALUES,
+    path=st.sampled_from(["/graphql", "/rest/v1/connection", "/rest/v1/events"]),
+)
+async def test_hostile_headers_get_typed_answers(
+    client: ApiClient, authorization: bytes, tenant: bytes, request_id: bytes, path: str
+) -> None:
+    """Any Authorization, X-Revisit-Tenant and X-Request-ID: a JSON answer with a sane request id."""
+    # given
+    headers = {"Authorization": authorization, "X-Revisit-Tenant": tenant, "X-Request-ID": request_id}
+    body = {"query": "{ tenant { id } }"} if path == "/graphql" else {"events": [order_event("e-1")]}
+    # when
+    if path == "/rest/v1/connection":
+        response = await client.http.get(path, headers=headers)
+    else:
+        response = await client.http.post(
+            path, content=encode(body), headers={**headers, "Content-Type": b"application/json"}
+        )
+    # then
+    assert response.status_code < 500, response.text[:500]
+    assert INTERNAL not in response.text
+    response.json()
+    echoed = response.headers["x-request-id"]
+    assert 0 < len(echoed) <= 64 and echoed.isprintable() and echoed.isascii()
