@@ -45,9 +45,12 @@ MAX_BATCH_SIZE: Final = 500
 MAX_EVENT_ID_LENGTH: Final = 128
 MAX_EXTERNAL_ID_LENGTH: Final = 64
 MAX_EMAIL_LENGTH: Final = 254
-MAX_REASON_ERRORS: Final = 5
 MAX_QUANTITY: Final = 2**31 - 1
+MAX_REASON_ERRORS: Final = 5
 """A rejection reason lists at most this many problems, then says how many more there were."""
+MAX_AMOUNT: Final = Decimal(10**15)
+"""The largest amount an event may carry, in major units: far above any order, and even with three
+decimal places it fits the 64-bit columns amounts are kept in."""
 
 
 # --- small reusable field types -------------------------------------------------------------------
@@ -85,7 +88,13 @@ def _to_utc(value: datetime) -> datetime:
             "Datetime must include a time zone offset, such as 2024-12-20T18:45:00+03:30 or "
             "2024-12-20T15:15:00Z",
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+14:00 or 9999-12-31T23:59-12:00: in UTC that falls outside years 1 to 9999.
+        raise PydanticCustomError(
+            "datetime_out_of_range", "Datetime in UTC must fall within the years 1 to 9999"
+        ) from None
 
 
 # Identifiers, names, phones and e-mail addresses refuse every control character; free text (a product
@@ -106,7 +115,7 @@ Email = Annotated[
     BeforeValidator(_blank_to_none),
 ]
 Codes = Annotated[list[IdentifierText], AfterValidator(_drop_blank)]
-Amount = Annotated[Decimal, Field(ge=0)]
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT)]
 Currency = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{3}$")]
 Timestamp = Annotated[datetime, AfterValidator(_to_utc)]
 OptionalTimestamp = Annotated[Timestamp | None, BeforeValidator(_blank_to_none)]
@@ -308,7 +317,7 @@ class OrderData(_Payload):
     """An order as the store sees it now. Send the whole order on every change, not just what changed.
 
     Amounts are decimal strings (recommended, `"125000.00"`) or JSON numbers in major units of
-    `currency`; none may be negative.
+    `currency`; none may be negative or more than 10^15 (1000000000000000).
     """
 
     external_id: ExternalId = Field(description="The store's order id.", examples=["1042"])
