@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import timedelta, timezone
 from typing import Any, Final
 
 from hypothesis import HealthCheck, settings
@@ -198,4 +199,121 @@ def spoiled_events(event_id: str) -> st.SearchStrategy[dict[str, Any]]:
     ) | st.builds(
         lambda key: {**order_event(event_id, external_id="spoiled"), key: "value"},
         hostile_text,
+    )
+
+
+# --- valid events at the edges ----------------------------------------------------------------------
+
+PRINTABLE = st.characters(exclude_categories=["Cc", "Cs"])
+"""Any character a field without control characters takes: every script, emoji, marks, RTL overrides."""
+
+identifiers = st.text(PRINTABLE, min_size=1, max_size=64).filter(str.strip)
+free_text = st.text(PRINTABLE | st.sampled_from("\t\n"), max_size=300)
+phones = st.text(st.sampled_from("+0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩ -()"), max_size=64)
+emails = st.emails() | st.text(PRINTABLE, max_size=254)
+amounts = st.one_of(
+    st.integers(min_value=0, max_value=10**15),
+    st.decimals(min_value=0, max_value=10**15, allow_nan=False, allow_infinity=False).map(str),
+    st.sampled_from(["0", "0.0000001", "999999999999999.999", "1000000000000000", "1e15", "1E+3"]),
+    st.sampled_from(["1000000000000000.01", "1e16", "1e30", str(2**63), "1e-400", "-0"]),
+)
+offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+moments = st.one_of(
+    st.datetimes(timezones=offsets).map(lambda moment: moment.isoformat()),
+    st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat()),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-12:00",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "1970-01-01T00:00:00+00:00",
+            "2038-01-19T03:14:08Z",
+        ]
+    ),
+)
+"""Times from year 1 to 9999 at any offset (real zones' historical offsets with seconds included)."""
+statuses = st.sampled_from(
+    ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "WC-Completed"]
+)
+currencies = st.sampled_from(["IRT", "irr", "USD", "EUR", "GBP", "AED", "TRY", "XXX", "JPY"])
+
+customers = st.fixed_dictionaries(
+    {},
+    optional={
+        "external_id": identifiers | st.integers(min_value=0, max_value=2**70),
+        "phone": phones,
+        "email": emails,
+        "first_name": free_text,
+        "last_name": free_text,
+        "city": free_text,
+        "birthday": st.dates().map(str),
+        "marketing_consent": st.booleans(),
+        "created_at": moments,
+    },
+)
+items = st.fixed_dictionaries(
+    {"product_id": identifiers},
+    optional={
+        "name": free_text,
+        "sku": free_text,
+        "quantity": st.integers(min_value=1, max_value=2**31 - 1),
+        "total": amounts,
+        "category_ids": st.lists(identifiers, max_size=3),
+    },
+)
+orders = st.fixed_dictionaries(
+    {"external_id": identifiers, "status": statuses, "currency": currencies, "total": amounts},
+    optional={
+        "number": free_text,
+        "subtotal": amounts,
+        "discount_total": amounts,
+        "shipping_total": amounts,
+        "tax_total": amounts,
+        "credit_used": amounts,
+        "coupon_codes": st.lists(identifiers, max_size=3),
+        "items": st.lists(items, max_size=3),
+        "billing": customers,
+        "customer": customers,
+        "created_at": moments,
+        "completed_at": moments,
+    },
+)
+refunds = st.fixed_dictionaries(
+    {"order_external_id": identifiers, "refund_id": identifiers, "amount": amounts, "currency": currencies},
+    optional={"reason": free_text},
+)
+payments = st.fixed_dictionaries(
+    {
+        "order_external_id": identifiers,
+        "transaction_id": identifiers,
+        "amount": amounts,
+        "currency": currencies,
+    },
+    optional={"method": free_text, "paid_at": moments},
+)
+DATA_OF_TYPE: Final = {
+    "customer.created": customers,
+    "customer.updated": customers,
+    "order.created": orders,
+    "order.updated": orders,
+    "order.refunded": refunds,
+    "payment.completed": payments,
+}
+
+
+def edge_events(event_id: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Events of every type that pass (or only just fail) validation, with every field at its edges:
+    any script, the longest lengths, the largest amounts, times from year 1 to 9999 in any zone."""
+    return st.sampled_from(sorted(DATA_OF_TYPE)).flatmap(
+        lambda kind: st.fixed_dictionaries(
+            {
+                "id": st.just(event_id),
+                "type": st.just(kind),
+                "occurred_at": moments,
+                "data": DATA_OF_TYPE[kind],
+            }
+        )
     )
