@@ -24,7 +24,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 from domain.events.schema import EventType
@@ -173,7 +173,8 @@ def _event(
     delivery: Delivery,
 ) -> dict[str, Any]:
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:DIGEST_LENGTH]
+    # surrogatepass: an unpaired surrogate must not break the digest; validation rejects the event for it.
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:DIGEST_LENGTH]
     modified = resource.get("date_modified_gmt") or resource.get("date_created_gmt")
     return {
         "id": f"wc-{_topic(delivery.topic)}-{_text(resource['id'])}-{modified}-{digest}",
@@ -244,7 +245,7 @@ def _lines_subtotal(order: Mapping[str, Any]) -> Any:
         value = line.get("subtotal") or 0
         try:
             total += Decimal(str(value))
-        except InvalidOperation:
+        except ArithmeticError:  # not a number (InvalidOperation), or too large to add up (Overflow)
             return value
     return str(total)
 
@@ -253,5 +254,5 @@ def _refunded(total: Any) -> Any:
     """A refund's amount as a positive amount; WooCommerce lists refunds with a negative ``total``."""
     try:
         return str(abs(Decimal(str(total))))
-    except InvalidOperation:
-        return total  # left as sent, so validation rejects the event with the field named
+    except ArithmeticError:  # not a number, or too large: left as sent, so validation names the field
+        return total
