@@ -321,9 +321,12 @@ class OrderData(_Payload):
     """
 
     external_id: ExternalId = Field(description="The store's order id.", examples=["1042"])
-    number: ShortText = Field(
+    number: Annotated[FreeText, AfterValidator(partial(_truncate, limit=64))] = Field(
         default="",
-        description="The order number shown to the customer, if it differs from the id.",
+        description=(
+            "The order number shown to the customer, if it differs from the id (up to 64 characters; "
+            "longer is cut)."
+        ),
         examples=["1042"],
     )
     status: Annotated[OrderStatus, BeforeValidator(_normalise_status)] = Field(

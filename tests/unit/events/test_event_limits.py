@@ -57,3 +57,12 @@ def test_an_amount_at_the_cap_is_accepted() -> None:
     outcome = validate_event(order_event(total=str(MAX_AMOUNT)))
     # then
     assert isinstance(outcome, ValidatedEvent)
+
+
+def test_an_order_number_longer_than_its_column_is_cut_to_64_characters() -> None:
+    """The order number is kept in a 64-character column; a longer one is cut, as the schema says."""
+    # when
+    outcome = validate_event(order_event(number="۱" * 100))
+    # then
+    assert isinstance(outcome, ValidatedEvent)
+    assert outcome.data.number == "۱" * 64  # type: ignore[union-attr]
