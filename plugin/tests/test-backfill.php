@@ -138,6 +138,23 @@ class Backfill_Test extends Revisit_TestCase {
 		}
 	}
 
+	/** A block checkout's draft is not an order: the progress counts only what is sent, so it ends "1 of 1". */
+	public function test_checkout_drafts_are_not_counted_as_orders_to_send() {
+		$this->order( array( 'status' => 'completed' ) );
+		$draft = $this->order( array( 'status' => 'checkout-draft' ) );
+		$this->assertSame( 'checkout-draft', wc_get_order( $draft->get_id() )->get_status() );
+
+		$this->assertTrue( $this->plugin->backfill->start() );
+		$this->assertSame( 1, Revisit_Backfill::state()['orders_total'] );
+		$this->run_backfill();
+
+		$state = Revisit_Backfill::state();
+		$this->assertSame( 'done', $state['status'] );
+		$this->assertSame( $state['total'], $state['done'] );
+		$orders = array_keys( wp_list_pluck( $this->rows(), 'type' ), 'order.created', true );
+		$this->assertCount( 1, $orders );
+	}
+
 	public function test_an_interrupted_backfill_continues_where_it_stopped() {
 		$this->filter(
 			'revisit_backfill_batch_size',

@@ -324,14 +324,15 @@ class Revisit_Backfill {
 	}
 
 	/**
-	 * Arguments for wc_get_orders(): real orders in every registered status, by id.
+	 * Arguments for wc_get_orders(): real orders in every registered status, by id. A block checkout's
+	 * draft is no order yet (it is never sent), so it is neither counted nor walked.
 	 *
 	 * @return array
 	 */
 	private function order_query_args() {
 		return array(
 			'type'    => 'shop_order',
-			'status'  => array_keys( wc_get_order_statuses() ),
+			'status'  => array_values( array_diff( array_keys( wc_get_order_statuses() ), array( 'wc-checkout-draft' ) ) ),
 			'orderby' => 'ID',
 			'order'   => 'ASC',
 			'return'  => 'ids',
