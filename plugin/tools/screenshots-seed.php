@@ -91,8 +91,14 @@ if ( 'language' === $revisit_mode ) {
 	if ( get_option( 'WPLANG' ) !== $revisit_arg ) {
 		// WordPress keeps WPLANG unchanged when the core translation is not installed; set it anyway:
 		// the plugin's own translation is what the screenshot is about.
+		// A fresh site has no WPLANG row yet, so an UPDATE alone would change nothing.
 		global $wpdb;
-		$wpdb->update( $wpdb->options, array( 'option_value' => $revisit_arg ), array( 'option_name' => 'WPLANG' ) );
+		$wpdb->query(
+			$wpdb->prepare(
+				"INSERT INTO {$wpdb->options} (option_name, option_value, autoload) VALUES ('WPLANG', %s, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)",
+				$revisit_arg
+			)
+		);
 		wp_cache_delete( 'alloptions', 'options' );
 		echo "WPLANG: {$revisit_arg} (core translation not installed; written directly)\n";
 		exit( 0 );

@@ -27,7 +27,7 @@
 #
 # Needs: php (mysqli), MariaDB at REVISIT_WP_DB_HOST:REVISIT_WP_DB_PORT (127.0.0.1:3306, root, no
 # password by default), WooCommerce 9.4.3 (REVISIT_WOOCOMMERCE_DIR), chromium, a font with Persian
-# glyphs (fonts-noto-core), node + npm, unzip, uv, curl, ImageMagick (convert), and network access to
+# glyphs (fonts-noto-core), node + npm, unzip, uv, curl, ImageMagick (convert), wordpress-l10n (WordPress's own Persian strings), and network access to
 # the npm registry.
 # Environment: SCREENSHOTS_OUT (default docs/images), SCREENSHOTS_KEEP_RAW (a folder for the unprocessed
 # PNGs), REVISIT_WP_DB_* as for plugin/tests/run.sh.
@@ -113,9 +113,12 @@ for entry in "$WP_CORE_DIR"/*; do
 done
 # The site's wp-content (plugins, uploads) under the docroot too, so php -S serves its scripts and styles.
 ln -s "$WORK/site/wp-content" "$WORK/wordpress/wp-content"
-# WordPress's own Persian strings, when the WordPress tree has them.
-if ls "$WP_CORE_DIR"/wp-content/languages/fa_IR.mo >/dev/null 2>&1; then
-  cp "$WP_CORE_DIR"/wp-content/languages/*fa_IR* "$WORK/site/wp-content/languages/"
+# WordPress's own Persian strings (and with them its right-to-left layout): from the WordPress tree when
+# it has them, else from Debian's wordpress-l10n (WordPress 6.1's strings: close enough for a picture).
+CORE_LANGUAGES="$WP_CORE_DIR/wp-content/languages"
+[ -f "$CORE_LANGUAGES/fa_IR.mo" ] || CORE_LANGUAGES=/usr/share/wordpress/wp-content/languages
+if [ -f "$CORE_LANGUAGES/fa_IR.mo" ]; then
+  cp "$CORE_LANGUAGES"/*fa_IR.mo "$WORK/site/wp-content/languages/"
   CORE_FA=1
 else
   echo "   (no Persian strings of WordPress's own here: they will stay English in the Persian shot)"
@@ -259,5 +262,5 @@ if [ -s "$WORK/debug.log" ] && grep -q 'revisit-woocommerce' "$WORK/debug.log"; 
   grep 'revisit-woocommerce' "$WORK/debug.log" | sort | uniq -c | head -n 20 >&2
   exit 1
 fi
-[ "$CORE_FA" = 1 ] || echo "note: WordPress's own strings are English in plugin-settings-fa.png (no wordpress-l10n)"
+[ "$CORE_FA" = 1 ] || echo "note: WordPress's own strings are English in plugin-settings-fa.png (apt-get install wordpress-l10n)"
 say "done"

@@ -364,7 +364,7 @@ class Revisit_Admin {
 								// The key is Latin text inside a possibly right-to-left sentence: isolate it so its underscores stay put.
 								printf(
 									/* translators: %s: the key's fixed beginning, rvk_ */
-									esc_html__( 'Create a store key in Revisit and paste it here (it starts with %s). It is the only setting.', 'revisit-woocommerce' ),
+									esc_html__( 'Create a store key in Revisit and paste it here (it starts with %s). Nothing else is needed to connect.', 'revisit-woocommerce' ),
 									'<bdi dir="ltr"><code>rvk_</code></bdi>'
 								);
 								?>
