@@ -77,7 +77,7 @@ class Test_Send_Nudge extends Revisit_TestCase {
 			$next = wp_next_scheduled( Revisit_Sender::HOOK );
 			$this->assertNotFalse( $next, "Step {$steps} queued events and scheduled a send." );
 			$this->assertLessThanOrEqual( time(), $next, 'The send is due now.' );
-			$this->assertTrue( $this->run_due_cron( Revisit_Sender::HOOK ), 'The send ran.' );
+			$this->assertTrue( $this->run_cron( Revisit_Sender::HOOK ), 'The send ran.' );
 			$this->assertSame( array(), $this->rows( Revisit_Queue::STATUS_PENDING ), "After step {$steps}'s send nothing waits." );
 		}
 
@@ -121,7 +121,7 @@ class Test_Send_Nudge extends Revisit_TestCase {
 		$first = wc_get_order( $this->order_ids[0] );
 		$first->update_status( 'completed' );
 		$this->plugin->tracker->flush();
-		$this->assertTrue( $this->run_due_cron( Revisit_Sender::HOOK ) );
+		$this->assertTrue( $this->run_cron( Revisit_Sender::HOOK ) );
 		$this->assertFalse( wp_next_scheduled( Revisit_Sender::HOOK ), 'Nothing left to send.' );
 
 		// when
@@ -131,7 +131,7 @@ class Test_Send_Nudge extends Revisit_TestCase {
 
 		// then
 		$this->assertNotFalse( wp_next_scheduled( Revisit_Sender::HOOK ), 'The second change scheduled a send.' );
-		$this->assertTrue( $this->run_due_cron( Revisit_Sender::HOOK ) );
+		$this->assertTrue( $this->run_cron( Revisit_Sender::HOOK ) );
 		$statuses = array();
 		foreach ( $this->received() as $event ) {
 			$statuses[ $event['data']['external_id'] ] = $event['data']['status'];
@@ -149,29 +149,9 @@ class Test_Send_Nudge extends Revisit_TestCase {
 			$this->plugin->backfill->step();
 		}
 		if ( $this->rows( Revisit_Queue::STATUS_PENDING ) ) {
-			$this->assertTrue( $this->run_due_cron( Revisit_Sender::HOOK ) );
+			$this->assertTrue( $this->run_cron( Revisit_Sender::HOOK ) );
 		}
 		$this->assertSame( 'orders', Revisit_Backfill::state()['phase'] );
-	}
-
-	/**
-	 * Run one due WP-Cron event of `$hook` as wp-cron.php does: take it off the schedule, then fire it.
-	 *
-	 * @param string $hook Hook.
-	 * @return bool Whether one was due.
-	 */
-	private function run_due_cron( $hook ) {
-		foreach ( (array) _get_cron_array() as $timestamp => $hooks ) {
-			if ( $timestamp > time() || empty( $hooks[ $hook ] ) ) {
-				continue;
-			}
-			foreach ( $hooks[ $hook ] as $event ) {
-				wp_unschedule_event( $timestamp, $hook, $event['args'] );
-				do_action_ref_array( $hook, $event['args'] );
-				return true;
-			}
-		}
-		return false;
 	}
 
 	/**

@@ -7,7 +7,7 @@ through the tenancy service like everywhere else.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.automation import service as automations
@@ -15,6 +15,7 @@ from domain.automation.definition import AutomationDefinition
 from domain.automation.models import Automation
 from domain.commerce.models import Order
 from domain.customers.models import Customer
+from domain.incentives import service as incentives
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 
@@ -53,6 +54,18 @@ async def make_customer(
         phone=f"+98912{number:07d}" if phone == "" else phone,
         first_name=first_name,
         marketing_consent=marketing_consent,
+    )
+
+
+async def give_credit(customer: Customer, amount: int) -> None:
+    """``amount`` of credit for ``customer``, spendable from a minute ago (a gift, once per customer)."""
+    await incentives.grant(
+        tenant_id=customer.tenant_id,  # type: ignore[attr-defined]
+        customer_id=customer.id,
+        amount=amount,
+        kind="credit",
+        idempotency_key=f"gift:{customer.id}",
+        available_at=datetime.now(UTC) - timedelta(minutes=1),
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from domain.customers.models import Customer
 from domain.incentives import service as incentives
 from tests.support.api import ApiClient
-from tests.support.automation import make_customer
+from tests.support.automation import give_credit, make_customer
 from tests.support.factories import Owner, make_owner, make_store_key
 
 QUOTE = """
@@ -48,14 +48,7 @@ query Coupon($code: String!, $customer: CustomerRefInput!, $t: ID) {
 
 async def funded(owner: Owner, amount: int) -> Customer:
     customer = await make_customer(owner.tenant)
-    await incentives.grant(
-        tenant_id=owner.tenant.id,
-        customer_id=customer.id,
-        amount=amount,
-        kind="credit",
-        idempotency_key=f"gift:{customer.id}",
-        available_at=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    await give_credit(customer, amount)
     return customer
 
 

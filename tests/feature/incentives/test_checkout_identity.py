@@ -3,23 +3,10 @@ store's own country."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from domain.customers.models import Customer
-from domain.incentives import service as incentives
 from tests.support.api import ApiClient
-from tests.support.factories import Owner, make_owner, make_store_key
-
-
-async def give_credit(owner: Owner, customer: Customer, amount: int) -> None:
-    await incentives.grant(
-        tenant_id=owner.tenant.id,
-        customer_id=customer.id,
-        amount=amount,
-        kind="credit",
-        idempotency_key=f"gift:{customer.id}",
-        available_at=datetime.now(UTC) - timedelta(minutes=1),
-    )
+from tests.support.automation import give_credit
+from tests.support.factories import make_owner, make_store_key
 
 
 async def quote(client: ApiClient, key: str, customer: dict[str, str], currency: str) -> dict[str, object]:
@@ -38,7 +25,7 @@ async def test_a_quote_by_upper_case_email_finds_the_customer(client: ApiClient)
     owner = await make_owner()
     key = await make_store_key(owner)
     customer = await Customer.create(tenant_id=owner.tenant.id, email="sara@example.ir")
-    await give_credit(owner, customer, 300)
+    await give_credit(customer, 300)
     # when
     found = await quote(client, key, {"email": "  SARA@Example.IR "}, "IRT")
     # then
@@ -53,7 +40,7 @@ async def test_a_quote_by_national_number_in_a_british_store_finds_the_british_c
     owner = await make_owner(currency="GBP", locale="en", timezone="Europe/London")
     key = await make_store_key(owner)
     customer = await Customer.create(tenant_id=owner.tenant.id, phone="+447911123456")
-    await give_credit(owner, customer, 1250)
+    await give_credit(customer, 1250)
     # when
     found = await quote(client, key, {"phone": "07911 123456"}, "GBP")
     # then

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,21 +13,14 @@ from domain.incentives.models import CreditEntry
 from domain.tenancy import service as tenancy
 from domain.tenancy.security import issue_access_token
 from tests.support.api import ApiClient
-from tests.support.automation import make_customer
+from tests.support.automation import give_credit, make_customer
 from tests.support.factories import TEST_SECRET, Owner, make_owner, make_store_key
 
 
 async def funded(owner: Owner, amount: int) -> Customer:
     """A customer of the owner's store with ``amount`` of credit available now."""
     customer = await make_customer(owner.tenant)
-    await incentives.grant(
-        tenant_id=owner.tenant.id,
-        customer_id=customer.id,
-        amount=amount,
-        kind="credit",
-        idempotency_key=f"gift:{customer.id}",
-        available_at=datetime.now(UTC) - timedelta(minutes=1),
-    )
+    await give_credit(customer, amount)
     return customer
 
 
