@@ -21,10 +21,10 @@ from typing import Any
 from uuid import UUID
 
 from tortoise import Tortoise
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domain.commerce import service as commerce
-from domain.commerce.service import awaited_order
 from domain.customers import service as customers
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError, NotYetKnown
@@ -141,35 +141,38 @@ async def _process_one(
     return []
 
 
+_RELEASE = """
+UPDATE ingested_events SET status = 'pending'
+WHERE tenant_id = $1 AND waiting_for = $2 AND status = 'waiting'
+RETURNING id, occurred_at
+"""
+
+
 async def _release(tenant_id: UUID, awaited: str) -> list[int]:
     """Put the events waiting for ``awaited`` back in line; return their ids, oldest first."""
-    waiting = (
-        await IngestedEvent.filter(tenant_id=tenant_id, status="waiting", waiting_for=awaited)
-        .order_by("occurred_at", "id")
-        .values_list("id", flat=True)
-    )
-    ids = [int(event_id) for event_id in waiting]  # type: ignore[call-overload]
-    if ids:
-        await IngestedEvent.filter(id__in=ids).update(status="pending")
-    return ids
+    rows = await Tortoise.get_connection("default").execute_query_dict(_RELEASE, [tenant_id, awaited])
+    return [int(row["id"]) for row in sorted(rows, key=lambda row: (row["occurred_at"], row["id"]))]
 
 
 async def _record_wait(event_id: int, reason: NotYetKnown, now: datetime) -> None:
-    row = await IngestedEvent.get(id=event_id)
-    row.attempts += 1
-    row.status = "waiting"
-    row.error = f"{reason.code}: {reason.message}{_WAITS_SUFFIX}"
-    row.waiting_for = reason.awaited
-    row.waiting_since = now
-    await row.save(update_fields=["attempts", "status", "error", "waiting_for", "waiting_since"])
+    await _record(
+        event_id,
+        status="waiting",
+        error=f"{reason.code}: {reason.message}{_WAITS_SUFFIX}",
+        waiting_for=reason.awaited,
+        waiting_since=now,
+    )
 
 
 async def _record_failure(event_id: int, error: str) -> None:
-    row = await IngestedEvent.get(id=event_id)
-    row.attempts += 1
-    row.error = error
-    row.status = "failed"
-    await row.save(update_fields=["attempts", "error", "status"])
+    await _record(event_id, status="failed", error=error)
+
+
+async def _record(event_id: int, *, status: str, error: str, **fields: Any) -> None:
+    """One more attempt of the event, ending in ``status`` with ``error`` (one statement)."""
+    await IngestedEvent.filter(id=event_id).update(
+        status=status, error=error, attempts=F("attempts") + 1, **fields
+    )
 
 
 _EXPIRE_WAITING = """
@@ -248,7 +251,9 @@ async def _apply_order(tenant: Tenant, data: OrderData, occurred_at: datetime, n
             OrderReversed(tenant.id, change.order.id, order_customer, change.reversal_reason, occurred_at)
         )
     # A new order may have refunds and payments waiting for it.
-    return _Outcome(caused, awaited_order(data.external_id) if change.previous_status is None else None)
+    return _Outcome(
+        caused, commerce.awaited_order(data.external_id) if change.previous_status is None else None
+    )
 
 
 def _customer_in(data: CustomerData, country: str, billing: BillingData | None = None) -> CustomerIn:
