@@ -43,7 +43,7 @@ class Order(Model):
     class Meta:
         table = "orders"
         unique_together = (("tenant", "external_id"),)
-        indexes = (("tenant_id", "placed_at"), ("tenant_id", "customer_id"))
+        indexes = (("tenant_id", "placed_at"), ("tenant_id", "customer_id"), ("tenant_id", "created_at", "id"))
 
 
 class OrderItem(Model):
@@ -65,6 +65,7 @@ class OrderItem(Model):
 
     class Meta:
         table = "order_items"
+        indexes = (("tenant_id", "order_id"),)
 
 
 class Payment(Model):
@@ -86,6 +87,7 @@ class Payment(Model):
 
     class Meta:
         table = "payments"
+        indexes = (("tenant_id", "order_id"),)
         unique_together = (("tenant", "external_id"),)
 
 
@@ -107,4 +109,5 @@ class Refund(Model):
 
     class Meta:
         table = "refunds"
+        indexes = (("tenant_id", "order_id"),)
         unique_together = (("tenant", "external_id"),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import fields
+from tortoise.indexes import PartialIndex
 from tortoise.models import Model
 
 from domain.tenancy.models import Tenant
@@ -39,4 +40,13 @@ class IngestedEvent(Model):
     class Meta:
         table = "ingested_events"
         unique_together = (("tenant", "source", "event_id"),)
-        indexes = (("tenant_id", "status", "id"), ("tenant_id", "waiting_for"))
+        indexes = (
+            ("tenant_id", "status", "id"),
+            ("tenant_id", "waiting_for"),
+            # The line of work: small (only what is pending), in the order processing takes it.
+            PartialIndex(
+                fields=("tenant_id", "occurred_at", "id"),
+                condition={"status": "pending"},
+                name="ingested_events_pending_line",
+            ),
+        )

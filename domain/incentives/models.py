@@ -58,4 +58,4 @@ class CreditEntry(Model):
     class Meta:
         table = "credit_entries"
         unique_together = (("tenant", "idempotency_key"),)
-        indexes = (("tenant_id", "customer_id", "created_at"),)
+        indexes = (("tenant_id", "customer_id", "created_at"), ("tenant_id", "order_id"))
