@@ -9,9 +9,16 @@ from uuid import UUID
 
 from tortoise import Tortoise
 
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.events.models import IngestedEvent
-from domain.events.schema import EventBatchResult, EventResult, EventStatus, ValidatedEvent, validate_event
+from domain.events.schema import (
+    MAX_BATCH_SIZE,
+    EventBatchResult,
+    EventResult,
+    EventStatus,
+    ValidatedEvent,
+    validate_event,
+)
 
 # One statement for the whole batch; a repeat of a stored (tenant, source, event id) is skipped and
 # reported as a duplicate. The arrays keep the parameter count fixed whatever the batch size.
@@ -28,7 +35,17 @@ RETURNING event_id
 async def store_events(
     *, tenant_id: UUID, source: str, raw_events: Sequence[Mapping[str, Any]]
 ) -> EventBatchResult:
-    """Validate and store a batch. Bad events are rejected one by one; the rest are stored for processing."""
+    """Validate and store a batch: the one way events enter Revisit (API, REST, webhooks).
+
+    A batch holds 1 to ``MAX_BATCH_SIZE`` events (else ``INVALID`` / ``BATCH_TOO_LARGE``, and nothing
+    is stored). Bad events are rejected one by one; the rest are stored for processing.
+    """
+    if not raw_events:
+        raise DomainError("INVALID", "Send at least one event.", field="events")
+    if len(raw_events) > MAX_BATCH_SIZE:
+        raise DomainError(
+            "BATCH_TOO_LARGE", f"At most {MAX_BATCH_SIZE} events per batch; split it.", field="events"
+        )
     results: list[EventResult | None] = [None] * len(raw_events)
     to_store: dict[str, tuple[int, ValidatedEvent, Mapping[str, Any]]] = {}
     for index, raw in enumerate(raw_events):
