@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from uuid import UUID
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from tortoise.expressions import Q
 
@@ -217,7 +217,3 @@ async def authenticate_store_key(*, token: str) -> StoreKey | None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         await StoreKey.filter(id=key.id).update(last_used_at=now)
     return key
-
-
-def tenant_zone(tenant: Tenant) -> ZoneInfo:
-    return ZoneInfo(tenant.timezone)
