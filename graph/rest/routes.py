@@ -12,10 +12,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry import Schema
 
-from domain.events.schema import MAX_BATCH_SIZE
 from graph.rest.checkout import checkout_routes
 from graph.rest.docs import docs_routes
-from graph.rest.http import problem, read_json, run
+from graph.rest.http import prepare, problem, read_json, run
 from graph.rest.openapi import openapi_document
 from graph.rest.woocommerce import woocommerce_routes
 
@@ -31,16 +30,17 @@ mutation Ingest($events: [JSON!]!) {
 
 
 def rest_routes(schema: Schema) -> list[BaseRoute]:
+    prepare(schema, INGEST)
+
     async def post_events(request: Request) -> Response:
         """Receive a batch of store events (see the OpenAPI description)."""
         body, failure = await read_json(request)
         if failure:
             return failure
         events = body.get("events") if isinstance(body, dict) else None
-        if not isinstance(events, list) or not events:
+        if not isinstance(events, list):
+            # GraphQL would take a lone value for a list of one; the body's shape is REST's to check.
             return problem(422, "INVALID", 'The body must be {"events": [...]} with at least one event.')
-        if len(events) > MAX_BATCH_SIZE:
-            return problem(413, "BATCH_TOO_LARGE", f"At most {MAX_BATCH_SIZE} events per batch; split it.")
         # GraphQL's [JSON!] cannot carry null. A null is no more an event than a number is, so it goes on
         # as an empty list, which is rejected alone like any other non-object.
         events = [[] if event is None else event for event in events]
@@ -49,8 +49,10 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
             return failure
         payload = data["ingestEvents"]
         if payload["errors"]:
+            # The batch's size rules are store_events'; too many events is 413, anything else 422.
             error = payload["errors"][0]
-            return problem(422, error["code"], error["message"], field=error.get("field"))
+            status = 413 if error["code"] == "BATCH_TOO_LARGE" else 422
+            return problem(status, error["code"], error["message"], field=error.get("field"))
         del payload["errors"]
         return JSONResponse(payload, status_code=202)
 

@@ -27,7 +27,7 @@ from domain.tenancy import webhooks
 from domain.tenancy.models import StoreKey
 from domain.tenancy.security import looks_like_public_id
 from domain.text import identifier_problem
-from graph.rest.http import execute, parse_json, problem, read_body
+from graph.rest.http import execute, parse_json, prepare, problem, read_body
 from graph.view import build_context
 from permissions.principal import Principal
 
@@ -57,6 +57,7 @@ _PING_BODY = re.compile(rb"webhook_id=\d+")
 
 def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
     """The webhook route, running its document against ``schema``."""
+    prepare(schema, INGEST_WEBHOOK)
 
     async def run_as_key(
         key: StoreKey, variables: dict[str, Any], request: Request
