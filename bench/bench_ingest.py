@@ -21,11 +21,10 @@ from pathlib import Path
 import httpx
 
 from bench.synthetic import batches, generate
-from domain.automation import engine
 from domain.automation import service as automations
 from domain.automation.definition import AutomationDefinition
 from domain.automation.models import AutomationRun
-from domain.events.processing import process_pending
+from domain.events.processing import drain
 from domain.tenancy import service as tenancy
 from revisit import database, embedded
 from revisit.app import create_app
@@ -97,12 +96,7 @@ async def run(customers: int, orders: int) -> list[tuple[str, str]]:
         await app.state.queue.flushdb()  # the benchmark processes in-process below, not through a worker
 
     started = time.perf_counter()
-    processed = 0
-    while True:
-        report = await process_pending(tenant_id=tenant.id, now=datetime.now(UTC), handlers=[engine.handle])
-        processed += report.processed + report.failed
-        if report.processed + report.failed == 0:
-            break
+    processed = (await drain(tenant_id=tenant.id)).handled
     process_seconds = time.perf_counter() - started
     runs = await AutomationRun.filter(tenant_id=tenant.id).count()
     await database.close()

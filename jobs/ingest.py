@@ -6,31 +6,28 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.automation import engine
 from domain.automation.models import AutomationRun
 from domain.events.models import IngestedEvent
-from domain.events.processing import expire_waiting, process_pending
+from domain.events.processing import ProcessReport, drain, expire_waiting
 from jobs.automation import enqueue_runs
 from jobs.queue import enqueue_ingest
 
-BATCH = 500
+BUSY_RETRY_SECONDS = 1
+"""When another worker holds the store's events, look again this much later: that worker may be just
+finishing, after its last look, as this job's events arrived."""
 
 
 async def process_events(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
-    """Process the tenant's pending events in batches; wake the automation runs they started."""
-    totals = {"processed": 0, "failed": 0, "waiting": 0, "runs": 0}
-    while True:
-        report = await process_pending(
-            tenant_id=UUID(tenant_id), now=datetime.now(UTC), limit=BATCH, handlers=[engine.handle]
-        )
-        runs = [item for item in report.created if isinstance(item, AutomationRun)]
-        await enqueue_runs(ctx["redis"], runs)
-        totals["processed"] += report.processed
-        totals["failed"] += report.failed
-        totals["waiting"] += report.waiting
-        totals["runs"] += len(runs)
-        if report.handled < BATCH:
-            return totals
+    """Process the tenant's pending events until none is left; wake the automation runs they started."""
+
+    async def wake_runs(report: ProcessReport) -> None:
+        await enqueue_runs(ctx["redis"], [item for item in report.created if isinstance(item, AutomationRun)])
+
+    totals = await drain(tenant_id=UUID(tenant_id), on_batch=wake_runs)
+    if totals.busy:
+        await enqueue_ingest(ctx["redis"], tenant_id, defer_seconds=BUSY_RETRY_SECONDS)
+    runs = sum(1 for item in totals.created if isinstance(item, AutomationRun))
+    return {"processed": totals.processed, "failed": totals.failed, "waiting": totals.waiting, "runs": runs}
 
 
 async def reconcile_events(ctx: dict[str, Any]) -> int:

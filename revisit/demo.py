@@ -18,12 +18,11 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from domain.automation import engine
 from domain.automation import service as automations
 from domain.automation.definition import AutomationDefinition
 from domain.automation.models import Automation
 from domain.events.models import IngestedEvent
-from domain.events.processing import process_pending
+from domain.events.processing import ProcessReport, drain
 from domain.events.service import store_events
 from domain.tenancy import security
 from domain.tenancy import service as tenancy
@@ -55,7 +54,6 @@ CASHBACK: dict[str, Any] = {
         },
     ],
 }
-PROCESS_BATCH = 500
 
 Progress = Callable[[str], None]
 
@@ -147,17 +145,15 @@ async def _send_history(tenant_id: UUID, now: datetime, say: Progress) -> None:
 async def _process_all(tenant_id: UUID, say: Progress) -> None:
     """Process every pending event, batch after batch, the way the worker's ingest job does."""
     done = 0
-    while True:
-        report = await process_pending(
-            tenant_id=tenant_id, now=datetime.now(UTC), limit=PROCESS_BATCH, handlers=[engine.handle]
-        )
-        done += report.processed + report.failed
-        if report.processed or report.failed:
-            say(f"Processed {done:,} events")
-        if report.processed + report.failed < PROCESS_BATCH:
-            pending = await IngestedEvent.filter(tenant_id=tenant_id, status="pending").exists()
-            if not pending or report.processed + report.failed == 0:
-                return
+
+    async def progress(report: ProcessReport) -> None:
+        nonlocal done
+        done += report.handled
+        say(f"Processed {done:,} events")
+
+    totals = await drain(tenant_id=tenant_id, on_batch=progress)
+    if totals.busy:
+        say("The worker is processing the rest of the events")
 
 
 async def _summary(tenant_id: UUID, data_dir: Path, *, created: bool) -> DemoStore:

@@ -1,39 +1,58 @@
 """From stored events to domain rows: customers, orders, refunds, payments, then domain events.
 
-Each event is processed in its own transaction under a row lock, so a bad event fails alone (its
-error is kept for replay) and two workers never process the same event. Handlers of the domain events
-an event causes (automations, credit) run inside that same transaction.
+A store's pending events are processed in batches, set-based: one transaction per batch, under a
+per-store advisory lock, with the rows the batch needs loaded in one statement per table, the events
+applied in memory in their order, and the result written back with one statement per table (see
+:mod:`domain.customers.batch` and :mod:`domain.commerce.batch`). The cost per event does not grow
+with the store's size.
 
-Stores send history out of order: a backfilled refund can be older than its order's last change, so
-it comes first. An event about an order Revisit has not received yet *waits* for it (status
-``waiting``, ``waiting_for = 'order:<id>'``) and is applied right after the order arrives, in the same
-run. One that is still waiting after ``MAX_WAIT`` fails visibly and can be replayed.
+Every guarantee of processing one event at a time holds:
+
+- a bad event fails alone, with its error kept for a replay: rule violations are decided per event
+  in memory, and an unexpected failure of a batch's statements splits the batch in halves (each its
+  own savepoint) until the event that causes it fails alone as ``INTERNAL``;
+- an event older than what an order already reflects changes nothing (stale);
+- nothing is applied twice: events are taken under the lock and marked in the same transaction;
+- stores send history out of order: an event about an order not received yet *waits* for it (status
+  ``waiting``, ``waiting_for = 'order:<id>'``) and is applied right after the order arrives, in the
+  same batch or a later one; one still waiting after ``MAX_WAIT`` fails visibly and can be replayed;
+- credit is captured, returned and cashback reversed by :mod:`domain.incentives`, called here after
+  the domain-event handlers (which lock an order's automation runs before its credit is touched).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 from uuid import UUID
 
 from tortoise import Tortoise
-from tortoise.expressions import F
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain.commerce import service as commerce
-from domain.customers import service as customers
+from domain.automation import engine
+from domain.commerce.batch import OrderBatch, OrderInput
+from domain.commerce.models import Order
+from domain.commerce.service import awaited_order
+from domain.customers.batch import CustomerBatch, refresh_metrics
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError, NotYetKnown
-from domain.events.domain_events import CustomerCreated, DomainEvent, OrderCompleted, OrderReversed
-from domain.events.models import IngestedEvent
+from domain.events.domain_events import (
+    CustomerCreated,
+    DomainEvent,
+    OrderCompleted,
+    OrderReversed,
+    ReversalReason,
+)
 from domain.events.schema import (
     BillingData,
     CustomerData,
-    EventData,
+    EventRejection,
     OrderData,
     PaymentData,
     RefundData,
@@ -43,14 +62,19 @@ from domain.events.schema import (
 from domain.incentives import service as incentives
 from domain.tenancy.models import Tenant
 
-Handler = Callable[[DomainEvent], Awaitable[Sequence[Any]]]
-"""Reacts to a domain event inside the processing transaction; returns what it created (e.g. runs)."""
+Handler = Callable[[Sequence[DomainEvent]], Awaitable[Sequence[Any]]]
+"""Reacts to a batch's domain events inside its transaction; returns what it created (e.g. runs)."""
 
-logger = logging.getLogger(__name__)
+HANDLERS: Final[tuple[Handler, ...]] = (engine.handle,)
+"""The domain-event handlers every caller processes with (the worker, the demo, the benchmark)."""
 
+BATCH: Final = 500
+"""Events taken per transaction."""
 
 MAX_WAIT = timedelta(days=7)
 """How long an event may wait for the order it refers to before it fails (``ORDER_UNKNOWN``)."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -61,118 +85,358 @@ class ProcessReport:
     """Events put aside until what they refer to arrives."""
     created: list[Any] = field(default_factory=list)
     """Whatever the handlers created (automation runs to wake up once the transaction commits)."""
+    busy: bool = False
+    """Another worker holds the store's events; nothing was taken."""
 
     @property
     def handled(self) -> int:
         return self.processed + self.failed + self.waiting
 
+    def add(self, other: ProcessReport) -> None:
+        self.processed += other.processed
+        self.failed += other.failed
+        self.waiting += other.waiting
+        self.created.extend(other.created)
+        self.busy = self.busy or other.busy
 
-@dataclass(frozen=True)
-class _Outcome:
-    caused: list[DomainEvent]
-    resolves: str | None = None
-    """What this event brought into being that other events may be waiting for (``order:1042``)."""
 
-
-async def process_pending(
-    *, tenant_id: UUID, now: datetime, limit: int = 500, handlers: Sequence[Handler] = ()
+async def drain(
+    *,
+    tenant_id: UUID,
+    on_batch: Callable[[ProcessReport], Awaitable[None]] | None = None,
+    limit: int = BATCH,
 ) -> ProcessReport:
-    """Process up to ``limit`` of the tenant's pending events, oldest first, and the waiting events
-    that those bring to life (a refund whose order has just arrived), right after their cause."""
-    tenant = await Tenant.get(id=tenant_id)
-    ids = (
-        await IngestedEvent.filter(tenant_id=tenant_id, status="pending")
-        .order_by("occurred_at", "id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    report = ProcessReport()
-    queue: deque[int] = deque(int(event_id) for event_id in ids)  # type: ignore[call-overload]
-    while queue:
-        queue.extend(await _process_one(tenant, queue.popleft(), now, handlers, report))
-    return report
+    """Process the store's pending events batch after batch until none is left; ``on_batch`` sees each
+    committed batch's report (to wake the runs it enrolled). Returns the totals; ``busy`` when another
+    worker was processing the store, which then drains what is left itself."""
+    totals = ProcessReport()
+    while True:
+        report = await process_pending(tenant_id=tenant_id, now=datetime.now(UTC), limit=limit)
+        if on_batch is not None and (report.handled or report.created):
+            await on_batch(report)
+        totals.add(report)
+        if report.busy or report.handled == 0:
+            return totals
 
 
-async def _process_one(
-    tenant: Tenant, event_id: int, now: datetime, handlers: Sequence[Handler], report: ProcessReport
-) -> list[int]:
-    """Process one event; return the ids of the waiting events it released, oldest first."""
-    try:
-        async with in_transaction() as connection:
-            # One event of a tenant at a time, across all workers: two events about the same new
-            # customer must not both create it. Released when the transaction ends.
-            await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [str(tenant.id)])
-            row = (
-                await IngestedEvent.filter(id=event_id, status="pending")
-                .select_for_update(skip_locked=True)
-                .first()
-            )
-            if row is None:
-                return []  # another worker has it, or it is done
-            outcome = validate_event(row.payload)
-            if not isinstance(outcome, ValidatedEvent):
-                raise DomainError("INVALID_EVENT", outcome.reason)
-            applied = await apply(tenant, outcome, now)
-            for domain_event in applied.caused:
-                for handler in handlers:
-                    report.created.extend(await handler(domain_event))
-            await IngestedEvent.filter(id=row.id).update(
-                status="processed",
-                processed_at=now,
-                attempts=row.attempts + 1,
-                error=None,
-                waiting_for=None,
-                waiting_since=None,
-            )
-            released = await _release(tenant.id, applied.resolves) if applied.resolves else []
-        report.processed += 1
-        return released
-    except NotYetKnown as exc:
-        await _record_wait(event_id, exc, now)
-        report.waiting += 1
-    except DomainError as exc:
-        await _record_failure(event_id, f"{exc.code}: {exc.message}")
-        report.failed += 1
-    except Exception as exc:
-        # Keep one broken event from holding back the rest; it stays visible and replayable.
-        logger.exception("event %s could not be processed", event_id)
-        await _record_failure(event_id, f"INTERNAL: {type(exc).__name__}")
-        report.failed += 1
-    return []
-
-
-_RELEASE = """
-UPDATE ingested_events SET status = 'pending'
-WHERE tenant_id = $1 AND waiting_for = $2 AND status = 'waiting'
-RETURNING id, occurred_at
+_TRY_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked"
+_TAKE = """
+SELECT id, occurred_at, payload::text AS payload FROM ingested_events
+WHERE tenant_id = $1 AND status = 'pending'
+ORDER BY occurred_at, id
+LIMIT $2
+FOR UPDATE SKIP LOCKED
 """
 
 
-async def _release(tenant_id: UUID, awaited: str) -> list[int]:
-    """Put the events waiting for ``awaited`` back in line; return their ids, oldest first."""
-    rows = await Tortoise.get_connection("default").execute_query_dict(_RELEASE, [tenant_id, awaited])
-    return [int(row["id"]) for row in sorted(rows, key=lambda row: (row["occurred_at"], row["id"]))]
+async def process_pending(
+    *, tenant_id: UUID, now: datetime, limit: int = BATCH, handlers: Sequence[Handler] = HANDLERS
+) -> ProcessReport:
+    """Process up to ``limit`` of the store's pending events, oldest first, in one transaction, with
+    the waiting events that those bring to life (a refund whose order has just arrived) right after
+    their cause. One store's events are processed by one worker at a time: while another holds them,
+    this returns at once with ``busy`` set."""
+    tenant = await Tenant.get(id=tenant_id)
+    report = ProcessReport()
+    async with in_transaction() as connection:
+        # Two batches of one store must not both create the same new customer. Released at commit.
+        [lock] = await connection.execute_query_dict(_TRY_LOCK, [str(tenant_id)])
+        if not lock["locked"]:
+            report.busy = True
+            return report
+        rows = await connection.execute_query_dict(_TAKE, [tenant_id, limit])
+        await _process(connection, tenant, [_Stored.of(row) for row in rows], now, handlers, report)
+    return report
 
 
-async def _record_wait(event_id: int, reason: NotYetKnown, now: datetime) -> None:
-    await _record(
-        event_id,
-        status="waiting",
-        error=f"{reason.code}: {reason.message}{_WAITS_SUFFIX}",
-        waiting_for=reason.awaited,
-        waiting_since=now,
-    )
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    occurred_at: datetime
+    payload: Any
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> _Stored:
+        return cls(int(row["id"]), row["occurred_at"], json.loads(row["payload"]))
 
 
-async def _record_failure(event_id: int, error: str) -> None:
-    await _record(event_id, status="failed", error=error)
+async def _process(
+    connection: BaseDBAsyncClient,
+    tenant: Tenant,
+    events: list[_Stored],
+    now: datetime,
+    handlers: Sequence[Handler],
+    report: ProcessReport,
+) -> None:
+    """Apply ``events`` in a savepoint; if a statement fails, apply each half on its own."""
+    if not events:
+        return
+    try:
+        async with in_transaction() as savepoint:
+            outcome = await _Batch(savepoint, tenant, now).run(events, handlers)
+    except Exception:
+        if len(events) > 1:
+            middle = len(events) // 2
+            await _process(connection, tenant, events[:middle], now, handlers, report)
+            await _process(connection, tenant, events[middle:], now, handlers, report)
+            return
+        # Keep one broken event from holding back the rest; it stays visible and replayable.
+        logger.exception("event %s could not be processed", events[0].id)
+        await _mark(connection, tenant.id, now, [(events[0].id, "failed", _INTERNAL, None, None)])
+        report.failed += 1
+        return
+    report.add(outcome)
 
 
-async def _record(event_id: int, *, status: str, error: str, **fields: Any) -> None:
-    """One more attempt of the event, ending in ``status`` with ``error`` (one statement)."""
-    await IngestedEvent.filter(id=event_id).update(
-        status=status, error=error, attempts=F("attempts") + 1, **fields
-    )
+_INTERNAL = "INTERNAL: the event could not be processed; the log has the details."
+_RELEASE = """
+UPDATE ingested_events SET status = 'pending'
+WHERE tenant_id = $1 AND status = 'waiting' AND waiting_for = ANY($2::text[])
+RETURNING id, occurred_at, payload::text AS payload, waiting_for, waiting_since, error
+"""
+_MARK = """
+UPDATE ingested_events AS e
+SET status = u.status, error = u.error, attempts = e.attempts + 1, waiting_for = u.waiting_for,
+    waiting_since = u.waiting_since,
+    processed_at = CASE WHEN u.status = 'processed' THEN $2 ELSE e.processed_at END
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+    AS u(id, status, error, waiting_for, waiting_since)
+WHERE e.tenant_id = $1 AND e.id = u.id
+"""
+_WAITS_SUFFIX = " The event waits for it."
+
+_Mark = tuple[int, str, str | None, str | None, datetime | None]
+"""How an event ends its attempt: (event id, status, error, waiting_for, waiting_since)."""
+
+
+async def _mark(
+    connection: BaseDBAsyncClient, tenant_id: UUID, now: datetime, marks: Sequence[_Mark]
+) -> None:
+    """One more attempt of each event, ending in its status (one statement for all)."""
+    if marks:
+        columns = [[mark[index] for mark in marks] for index in range(5)]
+        await connection.execute_query(_MARK, [tenant_id, now, *columns])
+
+
+@dataclass
+class _Step:
+    """What one event did in memory."""
+
+    caused: list[DomainEvent] = field(default_factory=list)
+    resolves: str | None = None
+    """What it brought into being that other events may be waiting for (``order:1042``)."""
+
+
+_Event = tuple[_Stored, ValidatedEvent | EventRejection]
+
+
+class _Batch:
+    """One attempt at applying a list of events: load, apply in memory, write, announce."""
+
+    def __init__(self, connection: BaseDBAsyncClient, tenant: Tenant, now: datetime) -> None:
+        self.connection, self.tenant, self.now = connection, tenant, now
+        self.marks: list[_Mark] = []
+        self.caused: list[DomainEvent] = []
+        self.metrics_of: set[UUID] = set()
+        self.credit: dict[str, list[ReversalReason | None]] = {}
+        """Per order (external id), its credit actions in event order: None captures, a reason reverses."""
+        self.released: dict[str, list[_Event]] = {}
+        """Waiting events released by orders new to the store, by what they wait for, oldest first."""
+        self.was_waiting: dict[int, tuple[str | None, datetime | None]] = {}
+        self.people: dict[int, CustomerIn | None] = {}
+        """Who each customer or order event is about (by ``id()`` of the validated event)."""
+
+    async def run(self, stored: list[_Stored], handlers: Sequence[Handler]) -> ProcessReport:
+        events: list[_Event] = [(item, validate_event(item.payload)) for item in stored]
+        valid = [event for _, event in events if isinstance(event, ValidatedEvent)]
+        tenant_id = self.tenant.id
+        self.orders = await OrderBatch.load(
+            self.connection, tenant_id=tenant_id, order_ids=filter(None, map(_order_reference, valid))
+        )
+        valid += await self._release_waiting(valid)
+        await self.orders.load_refunds(
+            self.connection, [event.data.refund_id for event in valid if isinstance(event.data, RefundData)]
+        )
+        self.customers = await CustomerBatch.load(
+            self.connection, tenant_id=tenant_id, mentioned=self._people(valid)
+        )
+        report = self._apply_all(events)
+        await self.customers.save(self.connection)
+        await self.orders.save(self.connection)
+        await refresh_metrics(self.connection, tenant_id=tenant_id, customer_ids=self.metrics_of)
+        await _mark(self.connection, tenant_id, self.now, self.marks)
+        for handler in handlers:
+            report.created.extend(await handler(self.caused))
+        await self._settle_credit()
+        return report
+
+    async def _release_waiting(self, valid: list[ValidatedEvent]) -> list[ValidatedEvent]:
+        """Take back the stored events waiting for orders this batch brings; return them validated."""
+        new_orders = {
+            awaited_order(event.data.external_id)
+            for event in valid
+            if isinstance(event.data, OrderData) and not self.orders.known(event.data.external_id)
+        }
+        if not new_orders:
+            return []
+        rows = await self.connection.execute_query_dict(_RELEASE, [self.tenant.id, sorted(new_orders)])
+        rows.sort(key=lambda row: (row["occurred_at"], row["id"]))
+        woken: list[ValidatedEvent] = []
+        for row in rows:
+            item = _Stored.of(row)
+            event = validate_event(item.payload)
+            self.released.setdefault(row["waiting_for"], []).append((item, event))
+            self.was_waiting[item.id] = (row["error"], row["waiting_since"])
+            if isinstance(event, ValidatedEvent):
+                woken.append(event)
+        return woken
+
+    def _people(self, valid: list[ValidatedEvent]) -> list[CustomerIn]:
+        country = self.tenant.country
+        for event in valid:
+            if isinstance(event.data, CustomerData):
+                self.people[id(event)] = _customer_in(event.data, country)
+            elif isinstance(event.data, OrderData):
+                self.people[id(event)] = _order_customer(event.data, country)
+        return [person for person in self.people.values() if person is not None]
+
+    def _apply_all(self, events: list[_Event]) -> ProcessReport:
+        """Apply the events in order; a released event right after the order it waited for."""
+        report = ProcessReport()
+        held: dict[str, list[tuple[_Event, NotYetKnown]]] = {}
+        queue: deque[_Event] = deque(events)
+        while queue:
+            item, event = queue.popleft()
+            try:
+                step = self._apply_one(event)
+            except NotYetKnown as wait:
+                held.setdefault(wait.awaited, []).append(((item, event), wait))
+                continue
+            except DomainError as exc:
+                self.marks.append((item.id, "failed", f"{exc.code}: {exc.message}", None, None))
+                report.failed += 1
+                continue
+            self.marks.append((item.id, "processed", None, None, None))
+            report.processed += 1
+            self.caused.extend(step.caused)
+            if step.resolves:
+                ready = self.released.pop(step.resolves, []) + [
+                    pair for pair, _ in held.pop(step.resolves, [])
+                ]
+                ready.sort(key=lambda pair: (pair[0].occurred_at, pair[0].id))
+                queue.extendleft(reversed(ready))
+        for awaited, waits in held.items():
+            for (item, _), reason in waits:
+                self.marks.append(
+                    (item.id, "waiting", f"{reason.code}: {reason.message}{_WAITS_SUFFIX}", awaited, self.now)
+                )
+                report.waiting += 1
+        for awaited, still in self.released.items():  # their order's event failed: they wait on
+            for item, _ in still:
+                earlier, since = self.was_waiting[item.id]
+                self.marks.append((item.id, "waiting", earlier, awaited, since))
+                report.waiting += 1
+        return report
+
+    def _apply_one(self, event: ValidatedEvent | EventRejection) -> _Step:
+        if not isinstance(event, ValidatedEvent):
+            raise DomainError("INVALID_EVENT", event.reason)
+        data, occurred_at, tenant_id = event.data, event.event.occurred_at, self.tenant.id
+        if isinstance(data, CustomerData):
+            person = self.people[id(event)]
+            assert person is not None  # a customer event always describes one
+            row, created = self.customers.upsert(person, now=self.now)
+            return _Step([CustomerCreated(tenant_id, row.id, occurred_at)] if created else [])
+        if isinstance(data, OrderData):
+            return self._apply_order(event, data, occurred_at)
+        if isinstance(data, RefundData):
+            order, fully_refunded = self.orders.record_refund(data, occurred_at=occurred_at)
+            if order.customer_id:
+                self.metrics_of.add(order.customer_id)
+            if not fully_refunded:
+                return _Step()
+            self.credit.setdefault(order.external_id, []).append("refunded")
+            return _Step([OrderReversed(tenant_id, order.id, order.customer_id, "refunded", occurred_at)])
+        if isinstance(data, PaymentData):
+            self.orders.record_payment(data, occurred_at=occurred_at)
+            return _Step()
+        raise DomainError("UNSUPPORTED_EVENT", f"No processing for {event.type}.")
+
+    def _apply_order(self, event: ValidatedEvent, data: OrderData, occurred_at: datetime) -> _Step:
+        tenant_id = self.tenant.id
+        if data.currency != self.tenant.currency:
+            raise DomainError(
+                "CURRENCY_MISMATCH",
+                f"The order is in {data.currency} but the store's currency is {self.tenant.currency}.",
+                field="data.currency",
+            )
+        order_in = OrderInput.of(data)  # every amount checked before anything changes
+        caused: list[DomainEvent] = []
+        customer_id = None
+        person = self.people[id(event)]
+        if person is not None:
+            customer, created = self.customers.upsert(person, now=self.now)
+            customer_id = customer.id
+            if created:
+                caused.append(CustomerCreated(tenant_id, customer.id, occurred_at))
+        before = self.orders.orders.get(data.external_id)
+        if before is not None and before.customer_id:
+            self.metrics_of.add(before.customer_id)
+        change = self.orders.apply_order(order_in, customer_id=customer_id, occurred_at=occurred_at)
+        order = change.order
+        if order.customer_id:
+            self.metrics_of.add(order.customer_id)
+        if change.reversal_reason:
+            self.credit.setdefault(order.external_id, []).append(change.reversal_reason)
+        elif order.credit_used > 0 and not change.stale:
+            self.credit.setdefault(order.external_id, []).append(None)
+        if change.became_completed:
+            caused.append(OrderCompleted(tenant_id, order.id, order.customer_id, occurred_at))
+        if change.reversal_reason:
+            caused.append(
+                OrderReversed(tenant_id, order.id, order.customer_id, change.reversal_reason, occurred_at)
+            )
+        # A new order may have refunds and payments waiting for it.
+        return _Step(caused, awaited_order(data.external_id) if change.previous_status is None else None)
+
+    async def _settle_credit(self) -> None:
+        """Capture or give back the credit of the orders whose events say so, once per order.
+
+        Runs after the handlers, which have locked the reversed orders' automation runs: a run
+        being advanced finishes its grant first, so the reversal sees it.
+        """
+        if not self.credit:
+            return
+        tenant_id = self.tenant.id
+        orders = {
+            order.external_id: order
+            for order in await Order.filter(tenant_id=tenant_id, external_id__in=list(self.credit))
+        }
+        for external_id, actions in self.credit.items():
+            order = orders[external_id]
+            reasons = [action for action in actions if action is not None]
+            if reasons:
+                # The credit the order spent goes back before its cashback is taken back: a reversal
+                # stops at the available balance, so the returned credit covers cashback spent elsewhere.
+                reason = f"order {reasons[0]}"
+                await incentives.return_order_redemptions(
+                    tenant_id=tenant_id, order_id=order.id, reason=reason, now=self.now
+                )
+                await incentives.reverse_order_grants(
+                    tenant_id=tenant_id, order_id=order.id, reason=reason, now=self.now
+                )
+            if actions[-1] is None:
+                await incentives.capture_for_order(tenant_id=tenant_id, order=order, now=self.now)
+
+
+def _order_reference(event: ValidatedEvent) -> str | None:
+    """The external id of the order an event is about, if any."""
+    data = event.data
+    if isinstance(data, OrderData):
+        return data.external_id
+    if isinstance(data, RefundData | PaymentData):
+        return data.order_external_id
+    return None
 
 
 _EXPIRE_WAITING = """
@@ -180,7 +444,6 @@ UPDATE ingested_events
 SET status = 'failed', error = replace(error, $2, '') || $3
 WHERE status = 'waiting' AND waiting_since < $1
 """
-_WAITS_SUFFIX = " The event waits for it."
 
 
 async def expire_waiting(*, now: datetime, max_wait: timedelta = MAX_WAIT) -> int:
@@ -191,69 +454,6 @@ async def expire_waiting(*, now: datetime, max_wait: timedelta = MAX_WAIT) -> in
         [now - max_wait, _WAITS_SUFFIX, f" It did not arrive within {max_wait.days} days."],
     )
     return int(count)
-
-
-async def apply(tenant: Tenant, validated: ValidatedEvent, now: datetime) -> _Outcome:
-    """Change the domain rows as the event says; return the domain events that follow."""
-    data: EventData = validated.data
-    occurred_at = validated.event.occurred_at
-    if isinstance(data, CustomerData):
-        customer, created = await customers.upsert(
-            tenant_id=tenant.id, customer_in=_customer_in(data, tenant.country), now=now
-        )
-        return _Outcome([CustomerCreated(tenant.id, customer.id, occurred_at)] if created else [])
-    if isinstance(data, OrderData):
-        return await _apply_order(tenant, data, occurred_at, now)
-    if isinstance(data, RefundData):
-        order, fully_refunded = await commerce.record_refund(
-            tenant_id=tenant.id, data=data, occurred_at=occurred_at
-        )
-        if order.customer_id:  # type: ignore[attr-defined]
-            await customers.refresh_metrics(tenant_id=tenant.id, customer_id=order.customer_id)  # type: ignore[attr-defined]
-        if fully_refunded:
-            return _Outcome([OrderReversed(tenant.id, order.id, order.customer_id, "refunded", occurred_at)])  # type: ignore[attr-defined]
-        return _Outcome([])
-    if isinstance(data, PaymentData):
-        await commerce.record_payment(tenant_id=tenant.id, data=data, occurred_at=occurred_at)
-        return _Outcome([])
-    raise DomainError("UNSUPPORTED_EVENT", f"No processing for {validated.type}.")
-
-
-async def _apply_order(tenant: Tenant, data: OrderData, occurred_at: datetime, now: datetime) -> _Outcome:
-    if data.currency != tenant.currency:
-        raise DomainError(
-            "CURRENCY_MISMATCH",
-            f"The order is in {data.currency} but the store's currency is {tenant.currency}.",
-            field="data.currency",
-        )
-    caused: list[DomainEvent] = []
-    customer_in = _order_customer(data, tenant.country)
-    customer_id = None
-    if customer_in is not None:
-        customer, created = await customers.upsert(tenant_id=tenant.id, customer_in=customer_in, now=now)
-        customer_id = customer.id
-        if created:
-            caused.append(CustomerCreated(tenant.id, customer.id, occurred_at))
-    change = await commerce.upsert_order(
-        tenant_id=tenant.id, data=data, customer_id=customer_id, occurred_at=occurred_at
-    )
-    if change.order.credit_used > 0 and not change.stale and change.reversal_reason is None:
-        # A reversal's handler gives the credit back after locking the order's automation runs; locking
-        # the credit account here first would take the two locks in the opposite order to a running step.
-        await incentives.capture_for_order(tenant_id=tenant.id, order=change.order, now=now)
-    order_customer = change.order.customer_id  # type: ignore[attr-defined]
-    if order_customer:
-        await customers.refresh_metrics(tenant_id=tenant.id, customer_id=order_customer)
-    if change.became_completed:
-        caused.append(OrderCompleted(tenant.id, change.order.id, order_customer, occurred_at))
-    if change.reversal_reason:
-        caused.append(
-            OrderReversed(tenant.id, change.order.id, order_customer, change.reversal_reason, occurred_at)
-        )
-    # A new order may have refunds and payments waiting for it.
-    return _Outcome(
-        caused, commerce.awaited_order(data.external_id) if change.previous_status is None else None
-    )
 
 
 def _customer_in(data: CustomerData, country: str, billing: BillingData | None = None) -> CustomerIn:

@@ -47,9 +47,11 @@ async def store_with_a_completed_run(owner: Owner) -> Automation:
     order = await make_order(owner.tenant, customer)
     async with in_transaction():
         [run] = await engine.handle(
-            OrderCompleted(
-                tenant_id=owner.tenant.id, order_id=order.id, customer_id=customer.id, occurred_at=NOW
-            ),
+            [
+                OrderCompleted(
+                    tenant_id=owner.tenant.id, order_id=order.id, customer_id=customer.id, occurred_at=NOW
+                )
+            ],
             now=NOW,
         )
     await engine.advance(run_id=run.id, now=NOW)

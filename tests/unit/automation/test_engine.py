@@ -10,7 +10,9 @@ from tortoise.transactions import in_transaction
 from domain.automation import engine
 from domain.automation import service as automations
 from domain.automation.models import AutomationRun
-from domain.events.domain_events import OrderCompleted, OrderReversed
+from domain.events.domain_events import OrderCompleted
+from domain.events.processing import process_pending
+from domain.events.service import store_events
 from domain.incentives import service as incentives
 from domain.incentives.models import CreditEntry
 from domain.messaging.models import OutboundMessage
@@ -33,7 +35,7 @@ def completed(order_id: UUID, tenant_id: UUID, customer_id: UUID | None) -> Orde
 
 async def enrol(event: OrderCompleted) -> list[AutomationRun]:
     async with in_transaction():
-        return await engine.handle(event, now=NOW)
+        return await engine.handle([event], now=NOW)
 
 
 async def test_a_repeated_event_enrols_the_customer_once(db: None) -> None:
@@ -155,7 +157,8 @@ async def test_a_failing_step_fails_the_run_and_keeps_earlier_steps(db: None) ->
 
 
 async def test_a_reversed_order_takes_its_cashback_back_and_exits_open_runs(db: None) -> None:
-    """Refunding an order reverses the cashback it earned; a run not yet advanced exits untouched."""
+    """Refunding an order in full reverses the cashback it earned and exits a run not yet advanced,
+    whichever handlers processing runs with (the reversal belongs to processing, not a handler)."""
     # given
     tenant = await make_tenant()
     await make_automation(tenant)
@@ -165,22 +168,31 @@ async def test_a_reversed_order_takes_its_cashback_back_and_exits_open_runs(db: 
     [advanced] = await enrol(completed(advanced_order.id, tenant.id, customer.id))
     [waiting] = await enrol(completed(waiting_order.id, tenant.id, customer.id))
     await engine.advance(run_id=advanced.id, now=NOW)
-    # when
-    async with in_transaction():
-        for order in (advanced_order, waiting_order):
-            await engine.handle(
-                OrderReversed(
-                    tenant_id=tenant.id,
-                    order_id=order.id,
-                    customer_id=customer.id,
-                    reason="refunded",
-                    occurred_at=NOW,
-                ),
-                now=NOW,
-            )
+    # when: the store reports both orders refunded in full
+    await store_events(
+        tenant_id=tenant.id,
+        source="api",
+        raw_events=[
+            {
+                "id": f"refund-{order.external_id}",
+                "type": "order.refunded",
+                "occurred_at": NOW.isoformat(),
+                "data": {
+                    "order_external_id": order.external_id,
+                    "refund_id": f"r-{order.external_id}",
+                    "amount": str(order.total),
+                    "currency": tenant.currency,
+                },
+            }
+            for order in (advanced_order, waiting_order)
+        ],
+    )
+    report = await process_pending(tenant_id=tenant.id, now=NOW)
     after_exit = await engine.advance(run_id=waiting.id, now=NOW)
     # then
+    assert (report.processed, report.failed) == (2, 0)
     assert after_exit.run.state == "exited"
+    assert "Order refunded." in after_exit.run.context["notes"]
     assert await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
         incentives.Balances(available=0, pending=0)
     )

@@ -35,7 +35,11 @@ async def enrolled_run() -> AutomationRun:
     now = datetime.now(UTC)
     async with in_transaction():
         [run] = await engine.handle(
-            OrderCompleted(tenant_id=tenant.id, order_id=order.id, customer_id=customer.id, occurred_at=now),
+            [
+                OrderCompleted(
+                    tenant_id=tenant.id, order_id=order.id, customer_id=customer.id, occurred_at=now
+                )
+            ],
             now=now,
         )
     return run

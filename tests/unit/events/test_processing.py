@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from domain.commerce.models import Order, Refund
@@ -19,8 +20,8 @@ class Recorder:
     def __init__(self) -> None:
         self.seen: list[DomainEvent] = []
 
-    async def __call__(self, event: DomainEvent) -> list[Any]:
-        self.seen.append(event)
+    async def __call__(self, events: Sequence[DomainEvent]) -> list[Any]:
+        self.seen.extend(events)
         return []
 
 

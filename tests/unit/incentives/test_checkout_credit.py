@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from tortoise.transactions import in_transaction
 
-from domain.automation import engine
 from domain.customers.models import Customer
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError
@@ -51,7 +50,7 @@ def order_event(
 async def process(tenant: Tenant, *events: dict[str, Any], now: datetime = NOW) -> None:
     """Receive and process the events as the worker does, the automation engine listening."""
     await store_events(tenant_id=tenant.id, source="api", raw_events=list(events))
-    report = await process_pending(tenant_id=tenant.id, now=now, handlers=[engine.handle])
+    report = await process_pending(tenant_id=tenant.id, now=now)
     assert report.failed == 0
 
 
