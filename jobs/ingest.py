@@ -10,6 +10,7 @@ from domain.automation.models import AutomationRun
 from domain.events.models import IngestedEvent
 from domain.events.processing import ProcessReport, drain, expire_waiting
 from jobs.automation import enqueue_runs
+from jobs.metrics import count_processed_events
 from jobs.queue import enqueue_ingest
 
 BUSY_RETRY_SECONDS = 1
@@ -20,10 +21,11 @@ finishing, after its last look, as this job's events arrived."""
 async def process_events(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
     """Process the tenant's pending events until none is left; wake the automation runs they started."""
 
-    async def wake_runs(report: ProcessReport) -> None:
+    async def after_batch(report: ProcessReport) -> None:
+        count_processed_events(processed=report.processed, failed=report.failed, waiting=report.waiting)
         await enqueue_runs(ctx["redis"], [item for item in report.created if isinstance(item, AutomationRun)])
 
-    totals = await drain(tenant_id=UUID(tenant_id), on_batch=wake_runs)
+    totals = await drain(tenant_id=UUID(tenant_id), on_batch=after_batch)
     if totals.busy:
         await enqueue_ingest(ctx["redis"], tenant_id, defer_seconds=BUSY_RETRY_SECONDS)
     runs = sum(1 for item in totals.created if isinstance(item, AutomationRun))
