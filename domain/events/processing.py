@@ -174,7 +174,7 @@ async def _process(
     try:
         async with in_transaction() as savepoint:
             outcome = await _Batch(savepoint, tenant, now).run(events, handlers)
-    except Exception:
+    except Exception as exc:
         if len(events) > 1:
             middle = len(events) // 2
             await _process(connection, tenant, events[:middle], now, handlers, report)
@@ -182,13 +182,17 @@ async def _process(
             return
         # Keep one broken event from holding back the rest; it stays visible and replayable.
         logger.exception("event %s could not be processed", events[0].id)
-        await _mark(connection, tenant.id, now, [(events[0].id, "failed", _INTERNAL, None, None)])
+        await _mark(
+            connection,
+            tenant.id,
+            now,
+            [(events[0].id, "failed", f"INTERNAL: {type(exc).__name__}", None, None)],
+        )
         report.failed += 1
         return
     report.add(outcome)
 
 
-_INTERNAL = "INTERNAL: the event could not be processed; the log has the details."
 _RELEASE = """
 UPDATE ingested_events SET status = 'pending'
 WHERE tenant_id = $1 AND status = 'waiting' AND waiting_for = ANY($2::text[])
