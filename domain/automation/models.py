@@ -62,5 +62,5 @@ class AutomationRun(Model):
 
     class Meta:
         table = "automation_runs"
-        unique_together = (("automation", "enrolment_key"),)
+        unique_together = (("tenant", "automation", "enrolment_key"),)
         indexes = (("tenant_id", "state", "due_at"), ("tenant_id", "order_id"))

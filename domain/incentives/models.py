@@ -26,6 +26,7 @@ class CreditAccount(Model):
 
     class Meta:
         table = "credit_accounts"
+        unique_together = (("tenant", "customer"),)
 
 
 class CreditEntry(Model):
