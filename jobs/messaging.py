@@ -19,6 +19,7 @@ from arq.worker import func
 from domain.messaging import service as messaging
 from domain.messaging.models import OutboundMessage
 from domain.messaging.providers import ProviderOutOfCreditError, RetryableSendError
+from jobs.metrics import count_sms
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -36,14 +37,19 @@ async def enqueue_deliveries(queue: ArqRedis, message_ids: Iterable[UUID]) -> No
 
 async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
     """Send one queued message; on a transient failure, retry later with exponential backoff."""
+    provider = ctx["sms_provider"]
     try:
         message = await messaging.deliver(
-            message_id=UUID(message_id), provider=ctx["sms_provider"], sender=ctx.get("sms_sender")
+            message_id=UUID(message_id), provider=provider, sender=ctx.get("sms_sender")
         )
     except ProviderOutOfCreditError as exc:
+        count_sms(provider=provider.name, status="out_of_credit")
         raise Retry(defer=OUT_OF_CREDIT_RETRY) from exc
     except RetryableSendError as exc:
+        count_sms(provider=provider.name, status="retry")
         raise Retry(defer=retry_delay(ctx["job_try"])) from exc
+    if message.status in {messaging.SENT, messaging.FAILED}:
+        count_sms(provider=provider.name, status=message.status)
     return message.status
 
 

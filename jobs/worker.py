@@ -7,24 +7,35 @@ from arq import cron, func
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.messaging import MESSAGING_CRON, MESSAGING_FUNCTIONS
+from jobs.metrics import after_job_end, instrumented_cron, instrumented_functions, on_job_end, on_job_start
 from jobs.queue import QUEUE_NAME
 
 
 class WorkerSettings:
-    """arq settings. Results are not kept: Postgres holds the outcome of every job."""
+    """arq settings. Results are not kept: Postgres holds the outcome of every job.
+
+    Every function and cron job is counted and timed (:mod:`jobs.metrics`) through arq's job hooks.
+    """
 
     queue_name = QUEUE_NAME
-    functions = [  # noqa: RUF012
-        func(process_events, keep_result=0, max_tries=10),
-        *AUTOMATION_FUNCTIONS,
-        *MESSAGING_FUNCTIONS,
-    ]
-    cron_jobs = [  # noqa: RUF012
-        cron(reconcile_events, second={0}, unique=True, run_at_startup=True),
-        cron(expire_waiting_events, minute={17}, second={30}, unique=True),
-        *AUTOMATION_CRON,
-        *MESSAGING_CRON,
-    ]
+    functions = instrumented_functions(
+        [
+            func(process_events, keep_result=0, max_tries=10),
+            *AUTOMATION_FUNCTIONS,
+            *MESSAGING_FUNCTIONS,
+        ]
+    )
+    cron_jobs = instrumented_cron(
+        [
+            cron(reconcile_events, second={0}, unique=True, run_at_startup=True),
+            cron(expire_waiting_events, minute={17}, second={30}, unique=True),
+            *AUTOMATION_CRON,
+            *MESSAGING_CRON,
+        ]
+    )
+    on_job_start = staticmethod(on_job_start)
+    on_job_end = staticmethod(on_job_end)
+    after_job_end = staticmethod(after_job_end)
     keep_result = 0
     max_jobs = 20
     job_timeout = 300

@@ -21,7 +21,9 @@ from graph.view import RevisitGraphQL
 from jobs.queue import QUEUE_NAME
 from permissions.enforcer import load_enforcer
 from revisit import database
+from revisit.metrics import HttpMetrics, metrics_endpoint
 from revisit.middleware import HTTP_ERROR_HANDLERS, RequestContext
+from revisit.overload import InFlightLimit, StopWhenClientLeaves
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
 
@@ -84,9 +86,19 @@ def create_app(settings: Settings, urls: ServiceUrls, *, manage_database: bool =
         *graphiql_asset_routes(),
         *rest_routes(schema),
     ]
+    routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContext)],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(HttpMetrics, routes=routes),
+            Middleware(
+                InFlightLimit,
+                limit=settings.max_requests_in_flight,
+                wait_seconds=settings.admission_wait_seconds,
+            ),
+            Middleware(StopWhenClientLeaves),
+        ],
         exception_handlers=HTTP_ERROR_HANDLERS,
         lifespan=lifespan,
     )

@@ -66,6 +66,37 @@ class Settings(BaseSettings):
         description="Deepest selection under __schema / __type (GraphiQL's own query is 13 deep).",
     )
 
+    max_requests_in_flight: int = Field(
+        default=16,
+        ge=1,
+        description=(
+            "HTTP requests one API process works on at once. More wait at most admission_wait_seconds "
+            "for a place, then get 503 OVERLOADED with Retry-After. Health checks and /metrics are exempt."
+        ),
+    )
+    admission_wait_seconds: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="How long a request over max_requests_in_flight may wait for a place before its 503.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description=(
+            "When set, GET /metrics needs Authorization: Bearer <this token>; unset, /metrics is open to "
+            "whoever reaches the API's address."
+        ),
+    )
+    worker_metrics_port: int = Field(
+        default=9464,
+        ge=0,
+        le=65535,
+        description=(
+            "Port on which each worker serves its own /metrics (jobs, processed events, SMS), on `host`; "
+            "0 serves none. Unauthenticated: keep it on a private address."
+        ),
+    )
+
     login_limit_per_account: str = Field(
         default="10 per 15 minutes",
         description="Sign-in attempts for one e-mail, from any address; a success resets it to zero.",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from arq.connections import RedisSettings
 from arq.worker import Worker
+from prometheus_client import start_http_server
 
 from domain.messaging.kavenegar import KavenegarProvider
 from domain.messaging.providers import ConsoleProvider, SmsProvider
@@ -13,6 +16,8 @@ from jobs.worker import WorkerSettings
 from revisit import database
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def sms_provider(settings: Settings) -> SmsProvider:
@@ -33,21 +38,44 @@ def worker_context(settings: Settings) -> dict[str, Any]:
     return {"sms_provider": sms_provider(settings), "sms_sender": settings.kavenegar_sender or None}
 
 
+def serve_metrics(host: str, port: int) -> WSGIServer | None:
+    """Serve this process's metrics (:mod:`jobs.metrics`) at ``http://host:port/metrics`` from a thread.
+
+    A port already taken (a second worker on the machine) is logged and skipped: the worker's jobs
+    matter more than its metrics. ``port`` 0 asks the system for a free one (tests).
+    """
+    try:
+        server, _ = start_http_server(port, addr=host)
+    except OSError as exc:
+        logger.warning("worker metrics not served on %s:%s: %s", host, port, exc)
+        return None
+    logger.info("worker metrics on http://%s:%s/metrics", host, server.server_port)
+    return server
+
+
 def build_worker(
     settings: Settings, urls: ServiceUrls, *, burst: bool = False, manage_database: bool = True
 ) -> Worker:
     """An arq worker over the configured Redis. With ``manage_database`` it opens and closes the ORM."""
 
+    metrics: list[WSGIServer] = []
+
     async def startup(ctx: dict[str, Any]) -> None:
         if manage_database:
             await database.init(urls.database_url)
+        if settings.worker_metrics_port and not burst:  # a burst worker ends before anyone scrapes it
+            server = serve_metrics(settings.host, settings.worker_metrics_port)
+            metrics.extend([server] if server else [])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        for server in metrics:
+            server.shutdown()
+            server.server_close()
         if manage_database:
             await database.close()
 
     return Worker(
-        functions=WorkerSettings.functions,  # type: ignore[arg-type]
+        functions=WorkerSettings.functions,
         cron_jobs=WorkerSettings.cron_jobs,
         queue_name=WorkerSettings.queue_name,
         redis_settings=RedisSettings.from_dsn(urls.redis_url),
@@ -57,6 +85,9 @@ def build_worker(
         ctx=worker_context(settings),
         on_startup=startup,
         on_shutdown=shutdown,
+        on_job_start=WorkerSettings.on_job_start,
+        on_job_end=WorkerSettings.on_job_end,
+        after_job_end=WorkerSettings.after_job_end,
         burst=burst,
         handle_signals=False,
     )

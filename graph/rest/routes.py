@@ -15,6 +15,7 @@ from strawberry import Schema
 from graph.rest.checkout import checkout_routes
 from graph.rest.docs import docs_routes
 from graph.rest.http import prepare, problem, read_json, run
+from graph.rest.metrics import count_received_events
 from graph.rest.openapi import openapi_document
 from graph.rest.woocommerce import woocommerce_routes
 
@@ -54,6 +55,7 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
             status = 413 if error["code"] == "BATCH_TOO_LARGE" else 422
             return problem(status, error["code"], error["message"], field=error.get("field"))
         del payload["errors"]
+        count_received_events("api", payload)
         return JSONResponse(payload, status_code=202)
 
     async def openapi(request: Request) -> Response:

@@ -28,6 +28,7 @@ from domain.tenancy.models import StoreKey
 from domain.tenancy.security import looks_like_public_id
 from domain.text import identifier_problem
 from graph.rest.http import execute, parse_json, prepare, problem, read_body
+from graph.rest.metrics import count_received_events
 from graph.view import build_context
 from permissions.principal import Principal
 
@@ -125,6 +126,7 @@ def woocommerce_routes(schema: Schema) -> list[BaseRoute]:
             error = answer["errors"][0]
             return problem(422, error["code"], error["message"], field=error.get("field"))
         del answer["errors"]
+        count_received_events("woocommerce", answer)
         return JSONResponse(answer)
 
     return [Route(WEBHOOK_PATH, receive_webhook, methods=["POST"])]
