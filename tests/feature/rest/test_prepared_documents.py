@@ -58,22 +58,6 @@ async def test_a_checkout_document_is_parsed_and_validated_once(
     assert calls.validated == [QUOTE]
 
 
-async def test_a_clients_own_document_is_parsed_every_time(
-    client: ApiClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Text sent to /graphql is not one of the registered documents: nothing of it is kept."""
-    # given
-    owner = await make_owner()
-    calls = Calls(monkeypatch)
-    query = "query Mine { tenant { id } }"
-    # when
-    for _ in range(2):
-        await client.graphql(query, token=owner.token)
-    # then
-    assert calls.parsed.count(query) == 2
-    assert calls.validated.count(query) == 2
-
-
 @pytest.mark.parametrize("runs", [1, 2])
 async def test_a_prepared_document_that_breaks_a_rule_is_refused_every_time(db: None, runs: int) -> None:
     """With a depth limit QUOTE exceeds, every run is refused by validation: a refusal is never kept."""
