@@ -14,6 +14,7 @@ so a deeply nested value cannot exhaust the stack.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -136,11 +137,24 @@ def find_unstorable(value: Any) -> tuple[Path, str] | None:
 
     A bad key is reported at the object that holds it, so its text is never echoed back.
     """
+    if _surely_storable(value):
+        return None
     for link, text, is_key in _walk(value):
         problem = unstorable(text)
         if problem:
             return _path(link), f"Keys: {problem}" if is_key else problem
     return None
+
+
+def _surely_storable(value: Any) -> bool:
+    """A quick look at the whole value as JSON: no NUL (written ``\\u0000``) and no unpaired
+    surrogate (kept as is with ``ensure_ascii=False``) anywhere means every key and string is
+    storable. A backslash-u-0000 typed as text also matches, and then the walk decides."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):  # not plain JSON, or too deep to dump: walk it
+        return False
+    return "\\u0000" not in text and _SURROGATE.search(text) is None
 
 
 def describe_path(path: Path) -> str:

@@ -48,6 +48,10 @@ def exponent(currency: str) -> int:
         ) from None
 
 
+_SAFE_DIGITS: Final = len(str(MAX_MINOR)) - 1
+"""Digits of a whole number of minor units that can never exceed ``MAX_MINOR``."""
+
+
 def to_minor(
     amount: Amount,
     currency: str,
@@ -72,6 +76,10 @@ def to_minor(
     - ``UNSUPPORTED_CURRENCY`` (field ``currency``) for a currency not in ``CURRENCY_EXPONENTS``.
     """
     places = exponent(currency)
+    if isinstance(amount, Decimal):
+        exact = _exact_minor(amount, places)
+        if exact is not None:
+            return exact
     value = _to_decimal(amount, field)
     if value < 0 and not allow_negative:
         raise DomainError("INVALID_AMOUNT", "The amount must not be negative.", field=field)
@@ -84,6 +92,18 @@ def to_minor(
     if abs(minor) > MAX_MINOR:
         raise _too_large(field)
     return minor
+
+
+def _exact_minor(amount: Decimal, places: int) -> int | None:
+    """The minor units of a non-negative, finite amount that needs no rounding and fits 64 bits;
+    None for anything else, which the general path then converts or refuses."""
+    sign, digits, power = amount.as_tuple()
+    if sign or not isinstance(power, int) or len(digits) + power + places > _SAFE_DIGITS:
+        return None
+    beyond = -(power + places)  # decimals finer than a minor unit: exact only when all zero
+    if beyond > 0 and any(digits[-beyond:]):
+        return None
+    return int(amount.scaleb(places))
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from uuid import UUID
 
 from domain.customers.models import Customer
@@ -35,6 +36,7 @@ class CustomerIn:
         object.__setattr__(self, "email", identity_email(self.email))
 
 
+@lru_cache(maxsize=65_536)  # a backfill names each customer's phone on every order; parsing is slow
 def safe_phone(raw: str | None, *, country: str) -> str | None:
     """E.164, or None when the store sent something that is not a phone number.
 

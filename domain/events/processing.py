@@ -37,7 +37,6 @@ from tortoise.transactions import in_transaction
 
 from domain.automation import engine
 from domain.commerce.batch import OrderBatch, OrderInput
-from domain.commerce.models import Order
 from domain.commerce.service import awaited_order
 from domain.customers.batch import CustomerBatch, refresh_metrics
 from domain.customers.service import CustomerIn, safe_phone
@@ -47,7 +46,6 @@ from domain.events.domain_events import (
     DomainEvent,
     OrderCompleted,
     OrderReversed,
-    ReversalReason,
 )
 from domain.events.schema import (
     BillingData,
@@ -59,7 +57,7 @@ from domain.events.schema import (
     ValidatedEvent,
     validate_event,
 )
-from domain.incentives import service as incentives
+from domain.incentives.settlement import CreditAction, settle_orders
 from domain.tenancy.models import Tenant
 
 Handler = Callable[[Sequence[DomainEvent]], Awaitable[Sequence[Any]]]
@@ -242,7 +240,7 @@ class _Batch:
         self.marks: list[_Mark] = []
         self.caused: list[DomainEvent] = []
         self.metrics_of: set[UUID] = set()
-        self.credit: dict[str, list[ReversalReason | None]] = {}
+        self.credit: dict[str, list[CreditAction]] = {}
         """Per order (external id), its credit actions in event order: None captures, a reason reverses."""
         self.released: dict[str, list[_Event]] = {}
         """Waiting events released by orders new to the store, by what they wait for, oldest first."""
@@ -251,7 +249,7 @@ class _Batch:
         """Who each customer or order event is about (by ``id()`` of the validated event)."""
 
     async def run(self, stored: list[_Stored], handlers: Sequence[Handler]) -> ProcessReport:
-        events: list[_Event] = [(item, validate_event(item.payload)) for item in stored]
+        events: list[_Event] = [(item, validate_event(item.payload, stored=True)) for item in stored]
         valid = [event for _, event in events if isinstance(event, ValidatedEvent)]
         tenant_id = self.tenant.id
         self.orders = await OrderBatch.load(
@@ -288,7 +286,7 @@ class _Batch:
         woken: list[ValidatedEvent] = []
         for row in rows:
             item = _Stored.of(row)
-            event = validate_event(item.payload)
+            event = validate_event(item.payload, stored=True)
             self.released.setdefault(row["waiting_for"], []).append((item, event))
             self.was_waiting[item.id] = (row["error"], row["waiting_since"])
             if isinstance(event, ValidatedEvent):
@@ -404,33 +402,9 @@ class _Batch:
         return _Step(caused, awaited_order(data.external_id) if change.previous_status is None else None)
 
     async def _settle_credit(self) -> None:
-        """Capture or give back the credit of the orders whose events say so, once per order.
-
-        Runs after the handlers, which have locked the reversed orders' automation runs: a run
-        being advanced finishes its grant first, so the reversal sees it.
-        """
-        if not self.credit:
-            return
-        tenant_id = self.tenant.id
-        orders = {
-            order.external_id: order
-            for order in await Order.filter(tenant_id=tenant_id, external_id__in=list(self.credit))
-        }
-        for external_id, actions in self.credit.items():
-            order = orders[external_id]
-            reasons = [action for action in actions if action is not None]
-            if reasons:
-                # The credit the order spent goes back before its cashback is taken back: a reversal
-                # stops at the available balance, so the returned credit covers cashback spent elsewhere.
-                reason = f"order {reasons[0]}"
-                await incentives.return_order_redemptions(
-                    tenant_id=tenant_id, order_id=order.id, reason=reason, now=self.now
-                )
-                await incentives.reverse_order_grants(
-                    tenant_id=tenant_id, order_id=order.id, reason=reason, now=self.now
-                )
-            if actions[-1] is None:
-                await incentives.capture_for_order(tenant_id=tenant_id, order=order, now=self.now)
+        """Capture or give back the credit of the orders whose events say so, once per order, after
+        the handlers have locked the reversed orders' automation runs."""
+        await settle_orders(tenant_id=self.tenant.id, actions=self.credit, now=self.now)
 
 
 def _order_reference(event: ValidatedEvent) -> str | None:
