@@ -17,7 +17,7 @@ from arq.cron import CronJob, cron
 
 from domain.automation import engine
 from domain.automation.models import AutomationRun
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.incentives.models import CreditAccount
 from jobs.messaging import enqueue_deliveries
 
@@ -69,7 +69,7 @@ async def release_credit(ctx: dict[str, Any]) -> int:
 
 async def release_tenant_credit(ctx: dict[str, Any], tenant_id: str) -> int:
     """Move one tenant's matured pending credit to available in the cached balances."""
-    return await incentives.release_matured(tenant_id=UUID(tenant_id), now=datetime.now(UTC))
+    return await ledger.release_matured(tenant_id=UUID(tenant_id), now=datetime.now(UTC))
 
 
 AUTOMATION_FUNCTIONS = [advance_run, release_tenant_credit]

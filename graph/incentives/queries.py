@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from domain.incentives import service as incentives
+from domain.incentives import checkout, ledger
 from domain.tenancy import service as tenancy
 from graph.core.checkout import CustomerRefInput, StoreMoney
 from graph.core.context import Info
@@ -34,10 +34,10 @@ class IncentivesQuery:
         self, info: Info, customer_id: strawberry.ID, tenant_id: strawberry.ID | None = None
     ) -> CreditAccount:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        customer = await incentives.get_customer(
+        customer = await ledger.get_customer(
             tenant_id=scope, customer_id=to_uuid(customer_id, what="Customer", field="customerId")
         )
-        balances = await incentives.balances(tenant_id=scope, customer_id=customer.id, now=datetime.now(UTC))
+        balances = await ledger.balances(tenant_id=scope, customer_id=customer.id, now=datetime.now(UTC))
         tenant = await tenancy.get_tenant(tenant_id=scope)
         return CreditAccount(
             customer_id=customer_id,
@@ -56,11 +56,11 @@ class IncentivesQuery:
         after: str | None = None,
     ) -> Connection[CreditEntry]:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        customer = await incentives.get_customer(
+        customer = await ledger.get_customer(
             tenant_id=scope, customer_id=to_uuid(customer_id, what="Customer", field="customerId")
         )
         return await paginate(
-            incentives.ledger(tenant_id=scope, customer_id=customer.id),
+            ledger.entries(tenant_id=scope, customer_id=customer.id),
             first=first,
             after=after,
             cap=info.context.settings.page_size_cap,
@@ -87,7 +87,7 @@ class IncentivesQuery:
     ) -> CreditQuotePayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         money = await StoreMoney.of(scope, currency=currency)
-        quote = await incentives.quote(
+        quote = await checkout.quote(
             tenant_id=scope,
             customer_in=customer.to_customer_in(country=money.country),
             cart_total_minor=money.minor(cart_total, field="cartTotal", round_down=True),

@@ -8,8 +8,7 @@ from enum import Enum
 
 import strawberry
 
-from domain.incentives import models
-from domain.incentives import service as incentives
+from domain.incentives import checkout, models
 from graph.core.checkout import StoreMoney
 from graph.core.scalars import Money
 
@@ -69,7 +68,7 @@ class CreditQuote:
     currency: str
 
     @classmethod
-    def from_domain(cls, quote: incentives.Quote, money: StoreMoney) -> CreditQuote:
+    def from_domain(cls, quote: checkout.Quote, money: StoreMoney) -> CreditQuote:
         return cls(
             customer_found=quote.customer_found,
             available=money.major(quote.available),
@@ -86,7 +85,7 @@ class CreditHold:
     currency: str
 
     @classmethod
-    def from_domain(cls, hold: incentives.Hold, money: StoreMoney) -> CreditHold:
+    def from_domain(cls, hold: checkout.Hold, money: StoreMoney) -> CreditHold:
         return cls(
             order_external_id=hold.order_external_id,
             held=money.major(hold.held),
@@ -105,7 +104,7 @@ class CreditRelease:
     currency: str
 
     @classmethod
-    def from_domain(cls, release: incentives.Release, money: StoreMoney) -> CreditRelease:
+    def from_domain(cls, release: checkout.Release, money: StoreMoney) -> CreditRelease:
         return cls(
             order_external_id=release.order_external_id,
             released=money.major(release.released),

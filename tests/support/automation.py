@@ -15,7 +15,7 @@ from domain.automation.definition import AutomationDefinition
 from domain.automation.models import Automation
 from domain.commerce.models import Order
 from domain.customers.models import Customer
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 
@@ -59,7 +59,7 @@ async def make_customer(
 
 async def give_credit(customer: Customer, amount: int) -> None:
     """``amount`` of credit for ``customer``, spendable from a minute ago (a gift, once per customer)."""
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=customer.tenant_id,  # type: ignore[attr-defined]
         customer_id=customer.id,
         amount=amount,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import strawberry
 from tortoise.transactions import in_transaction
 
-from domain.incentives import service as incentives
+from domain.incentives import checkout
 from graph.core.checkout import CustomerRefInput, StoreMoney
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
@@ -46,14 +46,14 @@ class HoldCreditMutation:
         amount = money.minor(input.amount, field="amount", round_down=True)
         try:
             async with in_transaction():
-                hold = await incentives.hold(
+                hold = await checkout.hold(
                     tenant_id=scope,
                     customer_in=input.customer.to_customer_in(country=money.country),
                     order_external_id=input.order_external_id,
                     amount=amount,
                     now=datetime.now(UTC),
                 )
-        except incentives.InsufficientCredit as exc:
+        except checkout.InsufficientCredit as exc:
             # The one error that carries data beyond its message: what the customer can spend instead.
             error = CreditError(
                 code=CreditErrorCode.INSUFFICIENT_CREDIT,

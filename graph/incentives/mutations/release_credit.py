@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import strawberry
 from tortoise.transactions import in_transaction
 
-from domain.incentives import service as incentives
+from domain.incentives import checkout
 from graph.core.checkout import StoreMoney
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
@@ -33,7 +33,7 @@ class ReleaseCreditMutation:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         money = await StoreMoney.of(scope)
         async with in_transaction():
-            release = await incentives.release(
+            release = await checkout.release(
                 tenant_id=scope, order_external_id=order_external_id, now=datetime.now(UTC)
             )
         return ReleaseCreditPayload(release=CreditRelease.from_domain(release, money))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.customers.models import Customer
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from tests.support.api import ApiClient
 from tests.support.automation import give_credit, make_customer
 from tests.support.factories import Owner, make_owner, make_store_key
@@ -162,7 +162,7 @@ async def test_another_stores_key_naming_this_store_is_forbidden(client: ApiClie
     result = await client.graphql(document, {**variables, "t": victim.tenant_id}, token=key)
     # then
     assert result.error_codes() == ["FORBIDDEN"]
-    balances = await incentives.balances(
+    balances = await ledger.balances(
         tenant_id=victim.tenant.id, customer_id=customer.id, now=datetime.now(UTC)
     )
     assert balances.available == 120_000

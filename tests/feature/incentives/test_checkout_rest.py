@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.customers.models import Customer
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.incentives.models import CreditEntry
 from domain.tenancy import service as tenancy
 from domain.tenancy.security import issue_access_token
@@ -298,7 +298,7 @@ async def test_another_stores_key_cannot_see_or_spend_this_stores_credit(client:
     assert (hold.status_code, hold.json()["error"]["code"]) == (422, "CUSTOMER_NOT_FOUND")
     assert release.json()["released"] == "0"
     assert named.status_code == 403
-    balances = await incentives.balances(
+    balances = await ledger.balances(
         tenant_id=store_a.tenant.id, customer_id=customer.id, now=datetime.now(UTC)
     )
     assert balances.available == 70_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from tests.support.api import ApiClient
 from tests.support.automation import make_customer, make_order
 from tests.support.factories import make_owner
@@ -31,8 +31,8 @@ async def test_owner_reads_a_customers_balances_and_ledger(client: ApiClient) ->
     order = await make_order(owner.tenant, customer)
     now = datetime.now(UTC)
     scope = dict(tenant_id=owner.tenant.id, customer_id=customer.id)
-    await incentives.grant(**scope, amount=300, kind="credit", idempotency_key="gift", available_at=now)
-    await incentives.grant(
+    await ledger.grant(**scope, amount=300, kind="credit", idempotency_key="gift", available_at=now)
+    await ledger.grant(
         **scope,
         amount=700,
         kind="cashback",
@@ -65,7 +65,7 @@ async def test_another_store_cannot_read_a_customers_credit(client: ApiClient) -
     # given
     owner_a, owner_b = await make_owner(), await make_owner()
     customer = await make_customer(owner_a.tenant)
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=owner_a.tenant.id,
         customer_id=customer.id,
         amount=500,
@@ -79,8 +79,8 @@ async def test_another_store_cannot_read_a_customers_credit(client: ApiClient) -
         ACCOUNT, {**variables, "tenantId": owner_a.tenant_id}, token=owner_b.token
     )
     not_found = await client.graphql(ACCOUNT, variables, token=owner_b.token)
-    ledger = await client.graphql(LEDGER, variables, token=owner_b.token)
+    entries = await client.graphql(LEDGER, variables, token=owner_b.token)
     # then
     assert forbidden.error_codes() == ["FORBIDDEN"] and forbidden.data is None
     assert not_found.error_codes() == ["NOT_FOUND"] and not_found.data is None
-    assert ledger.error_codes() == ["NOT_FOUND"] and ledger.data is None
+    assert entries.error_codes() == ["NOT_FOUND"] and entries.data is None

@@ -13,7 +13,7 @@ from domain.automation.models import AutomationRun
 from domain.events.domain_events import OrderCompleted
 from domain.events.processing import process_pending
 from domain.events.service import store_events
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.incentives.models import CreditEntry
 from domain.messaging.models import OutboundMessage
 from tests.support.automation import (
@@ -117,8 +117,8 @@ async def test_editing_an_automation_leaves_runs_in_flight_alone(db: None) -> No
     result = await engine.advance(run_id=run.id, now=NOW)
     # then
     assert (result.run.automation_version, result.run.current_step) == (1, 2)
-    assert await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
-        incentives.Balances(available=100_000, pending=0)
+    assert await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
+        ledger.Balances(available=100_000, pending=0)
     )
 
 
@@ -193,7 +193,7 @@ async def test_a_reversed_order_takes_its_cashback_back_and_exits_open_runs(db: 
     assert (report.processed, report.failed) == (2, 0)
     assert after_exit.run.state == "exited"
     assert "Order refunded." in after_exit.run.context["notes"]
-    assert await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
-        incentives.Balances(available=0, pending=0)
+    assert await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
+        ledger.Balances(available=0, pending=0)
     )
     assert await CreditEntry.filter(kind="reversal").count() == 1

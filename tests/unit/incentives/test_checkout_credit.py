@@ -14,7 +14,7 @@ from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError
 from domain.events.processing import process_pending
 from domain.events.service import store_events
-from domain.incentives import service as incentives
+from domain.incentives import checkout, ledger
 from domain.incentives.models import CreditAccount, CreditEntry
 from domain.tenancy.models import Tenant
 from tests.support.automation import make_customer, make_tenant
@@ -56,7 +56,7 @@ async def process(tenant: Tenant, *events: dict[str, Any], now: datetime = NOW) 
 
 async def funded_customer(tenant: Tenant, amount: int = 120_000) -> Customer:
     customer = await make_customer(tenant)
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=tenant.id,
         customer_id=customer.id,
         amount=amount,
@@ -68,9 +68,9 @@ async def funded_customer(tenant: Tenant, amount: int = 120_000) -> Customer:
     return customer
 
 
-async def hold(tenant: Tenant, customer: Customer, amount: int, order: str = "1042") -> incentives.Hold:
+async def hold(tenant: Tenant, customer: Customer, amount: int, order: str = "1042") -> checkout.Hold:
     async with in_transaction():
-        return await incentives.hold(
+        return await checkout.hold(
             tenant_id=tenant.id,
             customer_in=CustomerIn(external_id=customer.external_id),
             order_external_id=order,
@@ -79,15 +79,15 @@ async def hold(tenant: Tenant, customer: Customer, amount: int, order: str = "10
         )
 
 
-async def release(tenant: Tenant, order: str = "1042") -> incentives.Release:
+async def release(tenant: Tenant, order: str = "1042") -> checkout.Release:
     async with in_transaction():
-        return await incentives.release(tenant_id=tenant.id, order_external_id=order, now=NOW)
+        return await checkout.release(tenant_id=tenant.id, order_external_id=order, now=NOW)
 
 
 async def available(tenant: Tenant, customer: Customer) -> int:
     """The available balance from the ledger, after checking the cached one agrees."""
     now = datetime.now(UTC)
-    balances = await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
+    balances = await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
     account = await CreditAccount.get(tenant_id=tenant.id, customer_id=customer.id)
     assert account.available == balances.available
     return balances.available
@@ -109,7 +109,7 @@ async def test_a_quote_offers_the_available_credit_up_to_the_cart_total(db: None
     # given
     tenant = await make_tenant()
     customer = await funded_customer(tenant, 120_000)
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=tenant.id,
         customer_id=customer.id,
         amount=70_000,
@@ -121,15 +121,15 @@ async def test_a_quote_offers_the_available_credit_up_to_the_cart_total(db: None
     local_phone = "0" + (customer.phone or "")[3:]
     by_phone = CustomerIn(phone=safe_phone(local_phone, country="IR"))
     # when
-    big_cart = await incentives.quote(
+    big_cart = await checkout.quote(
         tenant_id=tenant.id, customer_in=by_phone, cart_total_minor=1_250_000, now=NOW
     )
-    small_cart = await incentives.quote(
+    small_cart = await checkout.quote(
         tenant_id=tenant.id, customer_in=by_phone, cart_total_minor=80_000, now=NOW
     )
     # then
-    assert big_cart == incentives.Quote(customer_found=True, available=120_000, max_usable=120_000)
-    assert small_cart == incentives.Quote(customer_found=True, available=120_000, max_usable=80_000)
+    assert big_cart == checkout.Quote(customer_found=True, available=120_000, max_usable=120_000)
+    assert small_cart == checkout.Quote(customer_found=True, available=120_000, max_usable=80_000)
 
 
 async def test_an_unknown_customer_is_quoted_nothing_and_is_not_created(db: None) -> None:
@@ -137,14 +137,14 @@ async def test_an_unknown_customer_is_quoted_nothing_and_is_not_created(db: None
     # given
     tenant = await make_tenant()
     # when
-    quote = await incentives.quote(
+    quote = await checkout.quote(
         tenant_id=tenant.id,
         customer_in=CustomerIn(external_id="404", phone=safe_phone("09350000000", country="IR")),
         cart_total_minor=1_000,
         now=NOW,
     )
     # then
-    assert quote == incentives.Quote(customer_found=False, available=0, max_usable=0)
+    assert quote == checkout.Quote(customer_found=False, available=0, max_usable=0)
     assert await Customer.filter(tenant_id=tenant.id).count() == 0
 
 
@@ -154,7 +154,7 @@ async def test_a_quote_needs_someone_to_look_for(db: None) -> None:
     tenant = await make_tenant()
     # when
     with pytest.raises(DomainError) as error:
-        await incentives.quote(
+        await checkout.quote(
             tenant_id=tenant.id,
             customer_in=CustomerIn(phone=safe_phone("not a phone", country="IR")),
             cart_total_minor=0,
@@ -176,7 +176,7 @@ async def test_holding_twice_for_one_order_takes_the_credit_once(db: None) -> No
     first = await hold(tenant, customer, 50_000)
     second = await hold(tenant, customer, 70_000)
     # then
-    assert first == second == incentives.Hold(order_external_id="1042", held=50_000, available=70_000)
+    assert first == second == checkout.Hold(order_external_id="1042", held=50_000, available=70_000)
     assert await checkout_lines(tenant) == [("redemption", -50_000, "hold:1042")]
     assert await available(tenant, customer) == 70_000
 
@@ -187,7 +187,7 @@ async def test_a_hold_beyond_the_available_credit_is_refused_with_what_there_is(
     tenant = await make_tenant()
     customer = await funded_customer(tenant, 30_000)
     # when
-    with pytest.raises(incentives.InsufficientCredit) as error:
+    with pytest.raises(checkout.InsufficientCredit) as error:
         await hold(tenant, customer, 50_000)
     # then
     assert (error.value.code, error.value.available) == ("INSUFFICIENT_CREDIT", 30_000)
@@ -209,7 +209,7 @@ async def test_a_hold_needs_a_positive_amount_and_a_known_customer(
     who = CustomerIn(external_id=customer.external_id if known else "someone-else")
     # when
     with pytest.raises(DomainError) as error:
-        await incentives.hold(
+        await checkout.hold(
             tenant_id=tenant.id, customer_in=who, order_external_id="1", amount=amount, now=NOW
         )
     # then
@@ -229,8 +229,8 @@ async def test_two_concurrent_checkouts_cannot_spend_the_same_credit(db: None) -
         return_exceptions=True,
     )
     # then
-    held = [outcome for outcome in outcomes if isinstance(outcome, incentives.Hold)]
-    refused = [outcome for outcome in outcomes if isinstance(outcome, incentives.InsufficientCredit)]
+    held = [outcome for outcome in outcomes if isinstance(outcome, checkout.Hold)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, checkout.InsufficientCredit)]
     assert (len(held), len(refused)) == (1, 1)
     assert held[0].available == 10_000
     assert refused[0].available == 10_000
@@ -249,9 +249,9 @@ async def test_releasing_gives_the_hold_back_once(db: None) -> None:
     second = await release(tenant)
     nothing = await release(tenant, order="9999")
     # then
-    assert first == incentives.Release(order_external_id="1042", released=50_000, available=120_000)
-    assert second == incentives.Release(order_external_id="1042", released=0, available=120_000)
-    assert nothing == incentives.Release(order_external_id="9999", released=0, available=0)
+    assert first == checkout.Release(order_external_id="1042", released=50_000, available=120_000)
+    assert second == checkout.Release(order_external_id="1042", released=0, available=120_000)
+    assert nothing == checkout.Release(order_external_id="9999", released=0, available=0)
     assert await checkout_lines(tenant) == [
         ("redemption", -50_000, "hold:1042"),
         ("release", 50_000, "release:1042"),
@@ -268,7 +268,7 @@ async def test_an_order_whose_hold_was_released_can_hold_again(db: None) -> None
     # when
     again = await hold(tenant, customer, 20_000)
     # then
-    assert again == incentives.Hold(order_external_id="1042", held=20_000, available=100_000)
+    assert again == checkout.Hold(order_external_id="1042", held=20_000, available=100_000)
     assert [key for _, _, key in await checkout_lines(tenant)] == ["hold:1042", "release:1042", "hold#2:1042"]
 
 
@@ -364,7 +364,7 @@ async def test_processing_on_a_late_clock_never_spends_credit_a_hold_took_meanwh
     # given: 50,000 available for hours, all of it held just now for order 2000
     tenant = await make_tenant()
     customer = await make_customer(tenant)
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=tenant.id,
         customer_id=customer.id,
         amount=50_000,
@@ -478,7 +478,7 @@ async def test_credit_is_returned_before_the_orders_cashback_is_reversed(db: Non
     await process(tenant, order_event("e-1", customer, status="completed", at="2026-11-22T10:00:00+03:30"))
     order = await customer.orders.all().first()
     assert order is not None
-    await incentives.grant(
+    await ledger.grant(
         tenant_id=tenant.id,
         customer_id=customer.id,
         amount=10_000,

@@ -8,7 +8,7 @@ import pytest
 from tortoise.transactions import in_transaction
 
 from domain.errors import DomainError
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.incentives.models import CreditAccount, CreditEntry
 from tests.support.automation import NOW, make_customer, make_order, make_tenant
 
@@ -25,9 +25,9 @@ async def test_granting_twice_with_one_key_writes_one_entry(db: None) -> None:
     )
     # when
     async with in_transaction():
-        first = await incentives.grant(amount=1000, now=NOW, **grant)
+        first = await ledger.grant(amount=1000, now=NOW, **grant)
     async with in_transaction():
-        second = await incentives.grant(amount=5000, now=NOW, **grant)
+        second = await ledger.grant(amount=5000, now=NOW, **grant)
     # then
     assert second.id == first.id
     assert await CreditEntry.filter(tenant_id=tenant.id).count() == 1
@@ -43,7 +43,7 @@ async def test_a_grant_must_be_more_than_zero(db: None, amount: int) -> None:
     customer = await make_customer(tenant)
     # when
     with pytest.raises(DomainError) as error:
-        await incentives.grant(
+        await ledger.grant(
             tenant_id=tenant.id,
             customer_id=customer.id,
             amount=amount,
@@ -62,21 +62,19 @@ async def test_balances_split_pending_and_available_by_time(db: None) -> None:
     tenant = await make_tenant()
     customer = await make_customer(tenant)
     scope = dict(tenant_id=tenant.id, customer_id=customer.id)
-    await incentives.grant(
-        **scope, amount=300, kind="credit", idempotency_key="now", available_at=NOW, now=NOW
-    )
-    await incentives.grant(
+    await ledger.grant(**scope, amount=300, kind="credit", idempotency_key="now", available_at=NOW, now=NOW)
+    await ledger.grant(
         **scope, amount=700, kind="cashback", idempotency_key="later", available_at=NOW + WEEK, now=NOW
     )
     # when
-    today = await incentives.balances(**scope, now=NOW)
-    next_week = await incentives.balances(**scope, now=NOW + WEEK)
+    today = await ledger.balances(**scope, now=NOW)
+    next_week = await ledger.balances(**scope, now=NOW + WEEK)
     cached_before = await CreditAccount.get(customer_id=customer.id)
-    released = await incentives.release_matured(tenant_id=tenant.id, now=NOW + WEEK)
+    released = await ledger.release_matured(tenant_id=tenant.id, now=NOW + WEEK)
     cached_after = await CreditAccount.get(customer_id=customer.id)
     # then
-    assert today == incentives.Balances(available=300, pending=700)
-    assert next_week == incentives.Balances(available=1000, pending=0)
+    assert today == ledger.Balances(available=300, pending=700)
+    assert next_week == ledger.Balances(available=1000, pending=0)
     assert (cached_before.available, cached_before.pending) == (300, 700)
     assert released == 1
     assert (cached_after.available, cached_after.pending) == (1000, 0)
@@ -89,18 +87,18 @@ async def test_reversing_a_pending_grant_cancels_it_in_full(db: None) -> None:
     customer = await make_customer(tenant)
     order = await make_order(tenant, customer)
     scope = dict(tenant_id=tenant.id, customer_id=customer.id)
-    await incentives.grant(
+    await ledger.grant(
         **scope, amount=900, kind="cashback", idempotency_key="g", available_at=NOW + WEEK, order_id=order.id
     )
     # when
     async with in_transaction():
-        reversals = await incentives.reverse_order_grants(
+        reversals = await ledger.reverse_order_grants(
             tenant_id=tenant.id, order_id=order.id, reason="order refunded", now=NOW
         )
     # then
     assert [(r.kind, r.amount, r.available_at) for r in reversals] == [("reversal", -900, NOW + WEEK)]
-    assert await incentives.balances(**scope, now=NOW) == incentives.Balances(0, 0)
-    assert await incentives.balances(**scope, now=NOW + WEEK) == incentives.Balances(0, 0)
+    assert await ledger.balances(**scope, now=NOW) == ledger.Balances(0, 0)
+    assert await ledger.balances(**scope, now=NOW + WEEK) == ledger.Balances(0, 0)
 
 
 async def test_reversing_an_available_grant_takes_it_back_once(db: None) -> None:
@@ -110,21 +108,21 @@ async def test_reversing_an_available_grant_takes_it_back_once(db: None) -> None
     customer = await make_customer(tenant)
     order = await make_order(tenant, customer)
     scope = dict(tenant_id=tenant.id, customer_id=customer.id)
-    await incentives.grant(**scope, amount=400, kind="credit", idempotency_key="gift", available_at=NOW)
-    await incentives.grant(
+    await ledger.grant(**scope, amount=400, kind="credit", idempotency_key="gift", available_at=NOW)
+    await ledger.grant(
         **scope, amount=900, kind="cashback", idempotency_key="g", available_at=NOW, order_id=order.id
     )
     # when
-    first = await incentives.reverse_order_grants(
+    first = await ledger.reverse_order_grants(
         tenant_id=tenant.id, order_id=order.id, reason="order cancelled", now=NOW
     )
-    second = await incentives.reverse_order_grants(
+    second = await ledger.reverse_order_grants(
         tenant_id=tenant.id, order_id=order.id, reason="order cancelled", now=NOW
     )
     # then
     assert [r.amount for r in first] == [-900]
     assert second == []
-    assert await incentives.balances(**scope, now=NOW) == incentives.Balances(available=400, pending=0)
+    assert await ledger.balances(**scope, now=NOW) == ledger.Balances(available=400, pending=0)
     account = await CreditAccount.get(customer_id=customer.id)
     assert account.available == 400
 
@@ -136,18 +134,18 @@ async def test_reversing_partly_spent_cashback_never_goes_below_zero(db: None) -
     customer = await make_customer(tenant)
     order = await make_order(tenant, customer)
     scope = dict(tenant_id=tenant.id, customer_id=customer.id)
-    await incentives.grant(
+    await ledger.grant(
         **scope, amount=1000, kind="cashback", idempotency_key="g", available_at=NOW, order_id=order.id
     )
     await CreditEntry.create(**scope, kind="spend", amount=-700, available_at=NOW, idempotency_key="spend")
     # when
-    reversals = await incentives.reverse_order_grants(
+    reversals = await ledger.reverse_order_grants(
         tenant_id=tenant.id, order_id=order.id, reason="order refunded", now=NOW
     )
     # then
     assert [r.amount for r in reversals] == [-300]
     assert "700 already spent" in reversals[0].note
-    assert await incentives.balances(**scope, now=NOW) == incentives.Balances(available=0, pending=0)
+    assert await ledger.balances(**scope, now=NOW) == ledger.Balances(available=0, pending=0)
 
 
 async def test_another_stores_customer_is_not_found(db: None) -> None:
@@ -157,7 +155,7 @@ async def test_another_stores_customer_is_not_found(db: None) -> None:
     their_customer = await make_customer(theirs)
     # when
     with pytest.raises(DomainError) as error:
-        await incentives.grant(
+        await ledger.grant(
             tenant_id=mine.id,
             customer_id=their_customer.id,
             amount=100,
