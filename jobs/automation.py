@@ -25,7 +25,7 @@ RECONCILE_BATCH = 1000
 """The most runs one reconciler tick re-enqueues; the next tick picks up the rest."""
 
 
-async def enqueue_runs(queue: ArqRedis, runs: Iterable[AutomationRun]) -> None:
+async def enqueue_runs(queue: ArqRedis, runs: Iterable[AutomationRun | engine.EnrolledRun]) -> None:
     """Wake a worker for each run at its ``due_at``. Call after the transaction that wrote them commits."""
     for run in runs:
         await queue.enqueue_job(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from domain.automation.models import AutomationRun
+from domain.automation.engine import EnrolledRun
 from domain.events.models import IngestedEvent
 from domain.events.processing import ProcessReport, drain, expire_waiting
 from jobs.automation import enqueue_runs
@@ -23,12 +23,12 @@ async def process_events(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
 
     async def after_batch(report: ProcessReport) -> None:
         count_processed_events(processed=report.processed, failed=report.failed, waiting=report.waiting)
-        await enqueue_runs(ctx["redis"], [item for item in report.created if isinstance(item, AutomationRun)])
+        await enqueue_runs(ctx["redis"], [item for item in report.created if isinstance(item, EnrolledRun)])
 
     totals = await drain(tenant_id=UUID(tenant_id), on_batch=after_batch)
     if totals.busy:
         await enqueue_ingest(ctx["redis"], tenant_id, defer_seconds=BUSY_RETRY_SECONDS)
-    runs = sum(1 for item in totals.created if isinstance(item, AutomationRun))
+    runs = sum(1 for item in totals.created if isinstance(item, EnrolledRun))
     return {"processed": totals.processed, "failed": totals.failed, "waiting": totals.waiting, "runs": runs}
 
 

@@ -48,6 +48,15 @@ OPEN_STATES: Final = (PENDING, WAITING)
 
 
 @dataclass(frozen=True)
+class EnrolledRun:
+    """A run :func:`handle` enrolled: what a worker needs to be woken for it."""
+
+    id: UUID
+    current_step: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
 class AdvanceResult:
     """The run after :func:`advance`, and the outbound messages it queued that now need delivering."""
 
@@ -55,7 +64,7 @@ class AdvanceResult:
     message_ids: tuple[UUID, ...] = ()
 
 
-async def handle(events: Sequence[DomainEvent], *, now: datetime | None = None) -> list[AutomationRun]:
+async def handle(events: Sequence[DomainEvent], *, now: datetime | None = None) -> list[EnrolledRun]:
     """React to a batch of domain events inside the caller's transaction; return the runs it enrolled.
 
     ``now`` (default: the current time) is when new runs are due and reversals take effect.
@@ -116,11 +125,18 @@ SELECT gen_random_uuid(), $1, u.automation_id, u.version, u.customer_id, u.order
 FROM unnest($3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::text[])
     AS u(automation_id, version, customer_id, order_id, context)
 ON CONFLICT DO NOTHING
-RETURNING id
+RETURNING id, current_step, due_at
 """
 
 
-async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[AutomationRun]:
+_ENROLLABLE = """
+SELECT o.id, o.customer_id, o.total FROM orders AS o
+JOIN customers AS c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
+WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])
+"""
+
+
+async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[EnrolledRun]:
     wanted = [event for event in events if event.customer_id is not None]
     if not wanted:
         return []
@@ -130,16 +146,11 @@ async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[Aut
     ).order_by("created_at", "id")
     if not automations:
         return []
-    totals: dict[UUID, int] = dict(
-        await Order.filter(tenant_id=tenant_id, id__in=[event.order_id for event in wanted]).values_list(
-            "id", "total"
-        )
-    )
-    known = set(
-        await Customer.filter(
-            tenant_id=tenant_id, id__in=[event.customer_id for event in wanted]
-        ).values_list("id", flat=True)
-    )
+    connection = Tortoise.get_connection("default")
+    orders = {
+        row["id"]: row
+        for row in await connection.execute_query_dict(_ENROLLABLE, [tenant_id, [e.order_id for e in wanted]])
+    }
     rows: list[tuple[UUID, int, UUID, UUID, str]] = []
     for automation in automations:
         definition = AutomationDefinition.model_validate(automation.definition)
@@ -148,19 +159,19 @@ async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[Aut
             ensure_ascii=False,
         )
         for event in wanted:
-            total = totals.get(event.order_id)
-            if total is None or event.customer_id not in known or not definition.matches(total=total):
-                continue
-            rows.append((automation.id, automation.version, event.customer_id, event.order_id, context))
+            order = orders.get(event.order_id)
+            if order is None or order["customer_id"] != event.customer_id:
+                continue  # gone, or no longer this customer's
+            if definition.matches(total=order["total"]):
+                rows.append(
+                    (automation.id, automation.version, order["customer_id"], event.order_id, context)
+                )
     if not rows:
         return []
-    connection = Tortoise.get_connection("default")
     created = await connection.execute_query_dict(
         _ENROL, [tenant_id, now, *([row[index] for row in rows] for index in range(5))]
     )
-    return await AutomationRun.filter(tenant_id=tenant_id, id__in=[row["id"] for row in created]).order_by(
-        "created_at", "id"
-    )
+    return [EnrolledRun(row["id"], row["current_step"], row["due_at"]) for row in created]
 
 
 _EXIT = """

@@ -33,7 +33,7 @@ def completed(order_id: UUID, tenant_id: UUID, customer_id: UUID | None) -> Orde
     return OrderCompleted(tenant_id=tenant_id, order_id=order_id, customer_id=customer_id, occurred_at=NOW)
 
 
-async def enrol(event: OrderCompleted) -> list[AutomationRun]:
+async def enrol(event: OrderCompleted) -> list[engine.EnrolledRun]:
     async with in_transaction():
         return await engine.handle([event], now=NOW)
 
