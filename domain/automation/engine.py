@@ -33,7 +33,7 @@ from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.errors import DomainError, NotFound
 from domain.events.domain_events import DomainEvent, OrderCompleted, OrderReversed
-from domain.incentives import service as incentives
+from domain.incentives import ledger
 from domain.messaging import service as messaging
 from domain.messaging.formatting import format_money, render_template
 from domain.tenancy.models import Tenant
@@ -241,11 +241,11 @@ async def _grant_cashback(step: GrantCashbackStep, *, key: str, subject: _Subjec
         return _Outcome(note="Cashback came to zero; nothing granted.")
     available_at = now + timedelta(days=step.available_after_days)
     expires_at = available_at + timedelta(days=step.expires_after_days) if step.expires_after_days else None
-    entry = await incentives.grant(
+    entry = await ledger.grant(
         tenant_id=subject.tenant.id,
         customer_id=subject.customer.id,
         amount=amount,
-        kind=incentives.CASHBACK,
+        kind=ledger.CASHBACK,
         idempotency_key=key,
         available_at=available_at,
         expires_at=expires_at,
@@ -262,7 +262,7 @@ async def _send_sms(
     tenant, customer = subject.tenant, subject.customer
     if not customer.phone:
         return _Outcome(note="The customer has no phone; SMS skipped.")
-    balance = await incentives.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
+    balance = await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
     body = render_template(
         step.template,
         {

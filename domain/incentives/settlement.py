@@ -16,7 +16,7 @@ from tortoise import Tortoise
 
 from domain.commerce.models import Order
 from domain.events.domain_events import ReversalReason
-from domain.incentives import service as ledger
+from domain.incentives import checkout, ledger
 
 _WITH_LEDGER_LINES = """
 SELECT o.external_id FROM orders AS o
@@ -66,9 +66,9 @@ async def settle_orders(
             # The credit the order spent goes back before its cashback is taken back: a reversal stops
             # at the available balance, so the returned credit covers cashback spent elsewhere.
             reason = f"order {reasons[0]}"
-            await ledger.return_order_redemptions(
+            await checkout.return_order_redemptions(
                 tenant_id=tenant_id, order_id=order.id, reason=reason, now=now
             )
             await ledger.reverse_order_grants(tenant_id=tenant_id, order_id=order.id, reason=reason, now=now)
         if asked[-1] is None:
-            await ledger.capture_for_order(tenant_id=tenant_id, order=order, now=now)
+            await checkout.capture_for_order(tenant_id=tenant_id, order=order, now=now)
