@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import lru_cache
+from hashlib import blake2b
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -47,6 +49,7 @@ class OrderRow:
     placed_at: datetime
     completed_at: datetime | None
     source_updated_at: datetime
+    lines_digest: str
 
 
 _COLUMNS = tuple(column.name for column in fields(OrderRow))
@@ -70,6 +73,7 @@ _TYPES = {
     "placed_at": "timestamptz",
     "completed_at": "timestamptz",
     "source_updated_at": "timestamptz",
+    "lines_digest": "text",
 }
 
 _LOAD_ORDERS = f"""
@@ -127,10 +131,22 @@ class OrderInput:
     tax_total: int
     credit_used: int | None
     items: tuple[tuple[str, str, str, int, int, str], ...]
+    lines_digest: str
 
     @classmethod
     def of(cls, data: OrderData) -> OrderInput:
         currency = data.currency
+        items = tuple(
+            (
+                item.product_id,
+                item.name,
+                item.sku,
+                item.quantity,
+                to_minor(item.total, currency, field="items.total"),
+                _categories(tuple(item.category_ids)),
+            )
+            for item in data.items
+        )
         return cls(
             data=data,
             total=to_minor(data.total, currency, field="total"),
@@ -142,17 +158,8 @@ class OrderInput:
             credit_used=None
             if data.credit_used is None
             else to_minor(data.credit_used, currency, field="credit_used", round_down=True),
-            items=tuple(
-                (
-                    item.product_id,
-                    item.name,
-                    item.sku,
-                    item.quantity,
-                    to_minor(item.total, currency, field="items.total"),
-                    json.dumps(list(item.category_ids), ensure_ascii=False),
-                )
-                for item in data.items
-            ),
+            items=items,
+            lines_digest=blake2b(repr(items).encode(), digest_size=16).hexdigest(),
         )
 
 
@@ -188,6 +195,8 @@ class OrderBatch:
     items: dict[UUID, tuple[tuple[str, str, str, int, int, str], ...]] = field(default_factory=dict)
     refunds: dict[str, tuple[str, UUID, int, str, datetime]] = field(default_factory=dict)
     payments: dict[str, tuple[str, UUID, int, str, str, datetime]] = field(default_factory=dict)
+    new: set[UUID] = field(default_factory=set)
+    """Orders this batch creates: they have no lines to replace."""
 
     @classmethod
     async def load(
@@ -241,8 +250,10 @@ class OrderBatch:
                 placed_at=occurred_at,
                 completed_at=None,
                 source_updated_at=occurred_at,
+                lines_digest="",
             )
             self.orders[data.external_id] = row
+            self.new.add(row.id)
         row.customer_id = customer_id or row.customer_id
         row.number = data.number or data.external_id
         row.status = data.status.value
@@ -262,7 +273,9 @@ class OrderBatch:
             row.completed_at = data.completed_at or occurred_at
         row.source_updated_at = occurred_at
         self.changed[data.external_id] = row
-        self.items[row.id] = order_in.items
+        if row.lines_digest != order_in.lines_digest:  # most updates repeat the lines: keep them
+            row.lines_digest = order_in.lines_digest
+            self.items[row.id] = order_in.items
         return OrderChange(order=row, previous_status=previous_status, stale=False)
 
     def record_refund(self, data: RefundData, *, occurred_at: datetime) -> tuple[OrderRow, bool]:
@@ -311,8 +324,10 @@ class OrderBatch:
                 for name in _COLUMNS
             ]
             await connection.execute_query(_UPSERT_ORDERS, [self.tenant_id, *arrays])
+        replaced = [order_id for order_id in self.items if order_id not in self.new]
+        if replaced:
+            await connection.execute_query(_DELETE_ITEMS, [self.tenant_id, replaced])
         if self.items:
-            await connection.execute_query(_DELETE_ITEMS, [self.tenant_id, list(self.items)])
             lines = [(order_id, *line) for order_id, lines in self.items.items() for line in lines]
             if lines:
                 await connection.execute_query(_INSERT_ITEMS, [self.tenant_id, *_columns(lines, 7)])
@@ -335,6 +350,12 @@ class OrderBatch:
                 field="data.order_external_id",
             )
         return order
+
+
+@lru_cache(maxsize=4096)
+def _categories(category_ids: tuple[str, ...]) -> str:
+    """A line's category ids as JSON (a store has few distinct sets; each is written once)."""
+    return json.dumps(list(category_ids), ensure_ascii=False)
 
 
 def _decoded(record: dict[str, Any]) -> dict[str, Any]:

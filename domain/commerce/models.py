@@ -37,13 +37,23 @@ class Order(Model):
     placed_at = fields.DatetimeField()
     completed_at = fields.DatetimeField(null=True)
     source_updated_at = fields.DatetimeField(description="occurred_at of the newest event applied")
+    lines_digest = fields.CharField(
+        max_length=32,
+        default="",
+        db_default="",
+        description="A digest of the lines as last written, so an event repeating them rewrites nothing.",
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "orders"
         unique_together = (("tenant", "external_id"),)
-        indexes = (("tenant_id", "placed_at"), ("tenant_id", "customer_id"), ("tenant_id", "created_at", "id"))
+        indexes = (
+            ("tenant_id", "placed_at"),
+            ("tenant_id", "customer_id"),
+            ("tenant_id", "created_at", "id"),
+        )
 
 
 class OrderItem(Model):

@@ -1,43 +1,37 @@
-"""Counting the SQL statements a piece of code sends, on the real connection."""
+"""The SQL statements code sends, as the real database connection sees them."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
-_SENDING = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
-
-
-@dataclass
-class Statements:
-    """The statements sent while counting, in order."""
-
-    sent: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.sent)
+EXECUTE_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
 
 
 @contextmanager
-def counting_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[Statements]:
-    """Record every statement the ORM or raw SQL sends through Tortoise while the block runs
-    (transactions use the same client class, so their statements count too)."""
-    statements = Statements()
-    with monkeypatch.context() as patch:
-        for name in _SENDING:
-            patch.setattr(AsyncpgDBClient, name, _recording(getattr(AsyncpgDBClient, name), statements))
+def recorded_statements() -> Iterator[list[str]]:
+    """Every statement sent through Tortoise while the block runs, in order: on the default
+    connection and inside transactions alike (their clients share these methods).
+
+    The real methods still run; each is wrapped to note its SQL first, and unwrapped after.
+    """
+    statements: list[str] = []
+    originals = {name: getattr(AsyncpgDBClient, name) for name in EXECUTE_METHODS}
+
+    def recording(original: Any) -> Any:
+        async def execute(self: AsyncpgDBClient, query: str, *args: Any, **kwargs: Any) -> Any:
+            statements.append(query)
+            return await original(self, query, *args, **kwargs)
+
+        return execute
+
+    for name, original in originals.items():
+        setattr(AsyncpgDBClient, name, recording(original))
+    try:
         yield statements
-
-
-def _recording(send: Callable[..., Awaitable[Any]], statements: Statements) -> Callable[..., Awaitable[Any]]:
-    async def recorded(self: AsyncpgDBClient, query: str, *args: Any, **kwargs: Any) -> Any:
-        statements.sent.append(" ".join(str(query).split())[:120])
-        return await send(self, query, *args, **kwargs)
-
-    return recorded
+    finally:
+        for name, original in originals.items():
+            setattr(AsyncpgDBClient, name, original)
