@@ -26,6 +26,7 @@ from revisit.middleware import HTTP_ERROR_HANDLERS, RequestContext
 from revisit.overload import InFlightLimit, StopWhenClientLeaves
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
+from revisit.wakeups import QueueWakeups
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -70,6 +71,7 @@ def create_app(settings: Settings, urls: ServiceUrls, *, manage_database: bool =
         app.state.queue = await create_pool(
             RedisSettings.from_dsn(urls.redis_url), default_queue_name=QUEUE_NAME
         )
+        app.state.wakeups = QueueWakeups(app.state.queue)
         try:
             yield
         finally:
