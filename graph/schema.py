@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from domain.errors import DomainError
 from graph.automation import schema as automation
+from graph.core.documents import DocumentCache
 from graph.core.entities import checked_representations
 from graph.core.guard import TextGuard
 from graph.core.scalars import SCALARS
@@ -32,7 +33,6 @@ from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
 from graph.tenancy import schema as tenancy
-from graph.tenancy.mutations.webhooks import WebhookMutations
 
 logger = logging.getLogger("revisit.graphql")
 
@@ -52,7 +52,6 @@ Mutation = merge_types(
     "Mutation",
     (
         tenancy.Mutation,
-        WebhookMutations,
         events.Mutation,
         WebhookIngestMutation,
         automation.Mutation,
@@ -108,19 +107,27 @@ def build_schema(
     introspection: IntrospectionRule = "authenticated",
     max_introspection_depth: int = 15,
 ) -> strawberry.Schema:
-    """The schema with its protective limits; introspection is bounded too and open per ``introspection``."""
-    introspection_depth = introspection_depth_rule(max_introspection_depth)
+    """The schema with its protective limits; introspection is bounded too and open per ``introspection``.
+
+    The limits' validation rules are made once, here, not per request: the rules are part of the key under
+    which :class:`DocumentCache` remembers a document's validation, so each request must bring the same.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        introspection_depth_rule(max_introspection_depth),
+    ]
+    documents = DocumentCache()
     return RevisitSchema(
         query=Query,
         mutation=Mutation,
         federation_version="2.11",
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: AddValidationRules([introspection_depth]),
+            lambda: AddValidationRules(rules),
             lambda: IntrospectionAccess(introspection),
+            documents.extension,
             TextGuard,
             RevisitMaskErrors,
         ],

@@ -20,7 +20,13 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from graph.core.context import TENANT_HEADER, Context, default_tenant, principal_from_authorization
+from graph.core.context import (
+    TENANT_HEADER,
+    Context,
+    NoWakeups,
+    default_tenant,
+    principal_from_authorization,
+)
 from graph.core.inputs import JsonRejected, load_json, read_capped
 from graph.graphiql import graphiql_response
 
@@ -29,8 +35,13 @@ _STATUS_NAMES = {status.value: status.name for status in HTTPStatus}
 
 
 async def build_context(connection: HTTPConnection) -> Context:
-    """Authenticate the caller from the Authorization header and pick the tenant the request works in."""
-    settings = connection.app.state.settings
+    """Authenticate the caller from the Authorization header and pick the tenant the request works in.
+
+    The request gets its own loaders; the app's ``state.wakeups`` (set by the composition root) is how it
+    tells the worker about events it stored.
+    """
+    state = connection.app.state
+    settings = state.settings
     principal = await principal_from_authorization(
         connection.headers.get("authorization"), secret=settings.resolved_secret_key()
     )
@@ -41,10 +52,11 @@ async def build_context(connection: HTTPConnection) -> Context:
     return Context(
         principal=principal,
         tenant_id=tenant_id,
-        queue=getattr(connection.app.state, "queue", None),
+        queue=getattr(state, "queue", None),
         request_id=connection.scope.get("state", {}).get("request_id") or uuid.uuid4().hex,
         settings=settings,
         client_address=connection.client.host if connection.client else None,
+        wakeups=getattr(state, "wakeups", None) or NoWakeups(),
     )
 
 

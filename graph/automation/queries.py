@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.automation import service as automations
+from domain.errors import NotFound
 from graph.automation.types import Automation, AutomationRun, AutomationRunState, AutomationStatus
 from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
@@ -39,7 +40,9 @@ class AutomationQuery:
         self, info: Info, id: strawberry.ID, tenant_id: strawberry.ID | None = None
     ) -> Automation | None:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        automation = await automations.get(tenant_id=scope, automation_id=to_uuid(id, what="Automation"))
+        automation = await info.context.loaders.automations.load((scope, to_uuid(id, what="Automation")))
+        if automation is None:
+            raise NotFound("Automation")
         return Automation.from_model(automation)
 
     @strawberry.field(

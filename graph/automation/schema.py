@@ -1,7 +1,20 @@
 """The automation context's part of the schema."""
 
-from graph.automation.mutations.automations import AutomationMutations
+from strawberry.tools import merge_types
+
+from graph.automation.mutations.activate_automation import ActivateAutomationMutation
+from graph.automation.mutations.create_automation import CreateAutomationMutation
+from graph.automation.mutations.pause_automation import PauseAutomationMutation
+from graph.automation.mutations.update_automation import UpdateAutomationMutation
 from graph.automation.queries import AutomationQuery
 
 Query = AutomationQuery
-Mutation = AutomationMutations
+Mutation = merge_types(
+    "AutomationMutation",
+    (
+        CreateAutomationMutation,
+        UpdateAutomationMutation,
+        ActivateAutomationMutation,
+        PauseAutomationMutation,
+    ),
+)

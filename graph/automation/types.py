@@ -6,9 +6,12 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.extensions import FieldExtension
 from strawberry.scalars import JSON
 
 from domain.automation import models
+from graph.core.errors import errors_as_data
+from graph.core.permissions import Can
 
 
 @strawberry.enum(description="Where an automation is in its life: only ACTIVE ones enrol customers.")
@@ -106,3 +109,17 @@ class AutomationError:
     code: AutomationErrorCode
     field: str | None = strawberry.field(description="Path of the input at fault, e.g. definition.steps.1.")
     message: str
+
+
+@strawberry.type
+class AutomationPayload:
+    automation: Automation | None = None
+    errors: list[AutomationError] = strawberry.field(default_factory=list)
+
+
+def automation_errors() -> list[FieldExtension]:
+    """Errors as data for the automation mutations; definition errors point into the definition JSON."""
+    return errors_as_data(AutomationPayload, AutomationError, AutomationErrorCode, field_prefix="definition")
+
+
+WRITE = [Can("automations", "write")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from arq.connections import ArqRedis
@@ -12,22 +12,47 @@ from strawberry.types import Info as StrawberryInfo
 from domain.errors import DomainError
 from domain.tenancy import service as tenancy
 from domain.tenancy.security import read_access_token
+from graph.core.dataloaders import DataLoaders
 from permissions.principal import ANONYMOUS, Principal
 
 TENANT_HEADER = "x-revisit-tenant"
 
 
+class Wakeups(Protocol):
+    """Tells whoever processes events that there is work. The API only stores; the composition root
+    (``revisit.wakeups``) decides how the worker hears of it."""
+
+    async def events_received(self, tenant_id: UUID) -> None:
+        """A tenant has new (or replayed) events waiting to be processed."""
+
+
+class NoWakeups:
+    """Wakes nobody: for a context with no worker behind it. Nothing is lost by it, only delayed — the
+    worker's reconciler finds pending events that no wake-up announced."""
+
+    async def events_received(self, tenant_id: UUID) -> None:
+        return None
+
+
 @dataclass
 class Context:
-    """What a resolver may rely on. ``tenant_id`` is the tenant the request works in, when one applies."""
+    """What a resolver may rely on. ``tenant_id`` is the tenant the request works in, when one applies.
+
+    ``loaders`` are this request's own (:class:`graph.core.dataloaders.DataLoaders`), built for its
+    principal.
+    """
 
     principal: Principal
     tenant_id: UUID | None
     queue: ArqRedis | None
     request_id: str
     settings: Any
-    loaders: dict[str, Any] = field(default_factory=dict)
     client_address: str | None = None  # as the ASGI server reports it (behind a proxy: forwarded-allow-ips)
+    wakeups: Wakeups = field(default_factory=NoWakeups)
+    loaders: DataLoaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = DataLoaders.for_request(self.principal)
 
     def require_tenant(self, tenant_id: UUID | None = None) -> UUID:
         """The tenant to work in: an explicit one (checked by the caller's permission) or the request's."""

@@ -9,11 +9,13 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from domain.errors import DomainError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 DEFAULT_PAGE = 20
 
 
@@ -53,6 +55,27 @@ def _decode(cursor: str) -> tuple[datetime, str]:
         ) from exc
 
 
+def page_size(first: int | None, *, cap: int) -> int:
+    """How many nodes a page holds: ``first``, else the default; INVALID_PAGE_SIZE outside 1..``cap``."""
+    size = DEFAULT_PAGE if first is None else first
+    if size < 1 or size > cap:
+        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 1 and {cap}.", field="first")
+    return size
+
+
+def page_query(
+    queryset: QuerySet[M], *, size: int, after: str | None, time_field: str = "created_at"
+) -> QuerySet[M]:
+    """The one statement of a page: rows after the cursor, newest first, one more than ``size`` (to know
+    whether another page follows). With an index on (tenant_id, ``time_field``, id) it reads no more."""
+    if after:
+        moment, key = _decode(after)
+        before: dict[str, Any] = {f"{time_field}__lt": moment}
+        same: dict[str, Any] = {time_field: moment}
+        queryset = queryset.filter(Q(**before) | (Q(**same) & Q(id__lt=key)))
+    return queryset.order_by(f"-{time_field}", "-id").limit(size + 1)
+
+
 async def paginate(
     queryset: QuerySet[Any],
     *,
@@ -63,15 +86,8 @@ async def paginate(
     time_field: str = "created_at",
 ) -> Connection[T]:
     """One page of ``queryset`` ordered by (``time_field``, id) descending, after ``after``."""
-    size = DEFAULT_PAGE if first is None else first
-    if size < 1 or size > cap:
-        raise DomainError("INVALID_PAGE_SIZE", f"first must be between 1 and {cap}.", field="first")
-    if after:
-        moment, key = _decode(after)
-        before: dict[str, Any] = {f"{time_field}__lt": moment}
-        same: dict[str, Any] = {time_field: moment}
-        queryset = queryset.filter(Q(**before) | (Q(**same) & Q(id__lt=key)))
-    rows = await queryset.order_by(f"-{time_field}", "-id").limit(size + 1)
+    size = page_size(first, cap=cap)
+    rows = await page_query(queryset, size=size, after=after, time_field=time_field)
     page = rows[:size]
     edges = [Edge(cursor=_encode(getattr(row, time_field), row.id), node=to_node(row)) for row in page]
     return Connection(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import strawberry
 
@@ -11,7 +12,6 @@ from domain.customers import models
 from graph.core.context import Info
 from graph.core.ids import to_uuid
 from graph.core.scalars import Money
-from permissions.enforcer import is_allowed
 
 
 @strawberry.federation.type(keys=["id"], description="A customer of the store.")
@@ -35,15 +35,15 @@ class Customer:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Customer | None:
-        """A gateway's reference to a customer, answered only within stores the principal may read."""
-        customer = await models.Customer.get_or_none(id=to_uuid(id, what="Customer"))
-        if customer is None or not is_allowed(
-            info.context.principal,
-            customer.tenant_id,  # type: ignore[attr-defined]
-            "customers",
-            "read",
-        ):
+        """A gateway's reference to a customer, answered only within stores the principal may read.
+
+        References of one request are loaded together (one query for all of them).
+        """
+        loaders = info.context.loaders
+        customer = await loaders.customer_references.load(to_uuid(id, what="Customer"))
+        if customer is None:
             return None
+        loaders.customers.prime((customer.tenant_id, customer.id), customer)  # type: ignore[attr-defined]
         return cls.from_model(customer)
 
     @classmethod
@@ -94,11 +94,13 @@ class Order:
     placed_at: datetime
     completed_at: datetime | None
     created_at: datetime
+    key: strawberry.Private[tuple[UUID, UUID]]  # (tenant id, order id), for this order's loaders
 
     @classmethod
     def from_model(cls, order: commerce.Order) -> Order:
         customer_id = order.customer_id  # type: ignore[attr-defined]
         return cls(
+            key=(order.tenant_id, order.id),  # type: ignore[attr-defined]
             id=strawberry.ID(str(order.id)),
             external_id=order.external_id,
             number=order.number,
@@ -118,8 +120,8 @@ class Order:
         )
 
     @strawberry.field(description="The order's lines.")
-    async def items(self) -> list[OrderItem]:
-        rows = await commerce.OrderItem.filter(order_id=self.id).order_by("id")
+    async def items(self, info: Info) -> list[OrderItem]:
+        rows = await info.context.loaders.order_items.load(self.key)
         return [
             OrderItem(
                 product_id=row.product_id,

@@ -51,7 +51,7 @@ class Tenant:
         tenant_id = to_uuid(id, what="Store")
         if not is_allowed(info.context.principal, tenant_id, "tenant", "read"):
             return None
-        tenant = await models.Tenant.get_or_none(id=tenant_id)
+        tenant = await info.context.loaders.tenants.load(tenant_id)
         return cls.from_model(tenant) if tenant else None
 
 
@@ -119,3 +119,12 @@ class StoreKeyError:
     code: StoreKeyErrorCode
     field: str | None
     message: str
+
+
+@strawberry.type
+class StoreKeyPayload:
+    store_key: StoreKey | None = None
+    token: str | None = strawberry.field(
+        default=None, description="The whole key, to paste into the plugin. Shown this once only."
+    )
+    errors: list[StoreKeyError] = strawberry.field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Sign up and sign in."""
+"""register: a new store owner and their store."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 from domain.tenancy import service as tenancy
-from domain.tenancy.login_limits import RateLimited
-from domain.tenancy.security import issue_access_token
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
-from graph.tenancy.inputs import EMAIL_HELP, NAME_HELP, check_login, check_registration
-from graph.tenancy.login_guard import login_guard
+from graph.tenancy.inputs import EMAIL_HELP, NAME_HELP, check_registration
+from graph.tenancy.tokens import access_token
 from graph.tenancy.types import AccountError, AccountErrorCode, Tenant
 
 
@@ -43,26 +41,7 @@ class RegisterPayload:
 
 
 @strawberry.type
-class LoginPayload:
-    access_token: str | None = None
-    expires_in: int | None = strawberry.field(default=None, description="Seconds until the token expires.")
-    retry_after: int | None = strawberry.field(
-        default=None, description="With RATE_LIMITED: seconds until another attempt is allowed."
-    )
-    errors: list[AccountError] = strawberry.field(default_factory=list)
-
-
-def _token(info: Info, user_id: object) -> str:
-    settings = info.context.settings
-    return issue_access_token(
-        user_id,  # type: ignore[arg-type]
-        secret=settings.resolved_secret_key(),
-        minutes=settings.access_token_minutes,
-    )
-
-
-@strawberry.type
-class AccountMutations:
+class RegisterMutation:
     @strawberry.mutation(
         description="Create an account and its store; the new user owns the store.",
         extensions=errors_as_data(RegisterPayload, AccountError, AccountErrorCode),
@@ -83,28 +62,4 @@ class AccountMutations:
                     country=input.country,
                 ),
             )
-        return RegisterPayload(access_token=_token(info, user.id), tenant=Tenant.from_model(tenant))
-
-    @strawberry.mutation(
-        description=(
-            "Exchange e-mail and password for a short-lived access token (Bearer). Failed attempts are "
-            "limited per account and per client address; past the limit the answer is RATE_LIMITED "
-            "with retryAfter, whatever the password."
-        ),
-        extensions=errors_as_data(LoginPayload, AccountError, AccountErrorCode),
-    )
-    async def login(self, info: Info, email: str, password: str) -> LoginPayload:
-        check_login(email=email)
-        try:
-            user = await tenancy.authenticate(
-                email=email,
-                password=password,
-                guard=login_guard(info),
-                address=info.context.client_address,
-            )
-        except RateLimited as refused:
-            error = AccountError(code=AccountErrorCode.RATE_LIMITED, field=None, message=refused.message)
-            return LoginPayload(retry_after=refused.retry_after, errors=[error])
-        return LoginPayload(
-            access_token=_token(info, user.id), expires_in=info.context.settings.access_token_minutes * 60
-        )
+        return RegisterPayload(access_token=access_token(info, user.id), tenant=Tenant.from_model(tenant))

@@ -1,4 +1,5 @@
-"""Webhook secrets, for stores that connect through WooCommerce's own webhooks instead of the plugin."""
+"""createWebhookSecret: the secret WooCommerce signs webhooks with, for stores that connect through
+WooCommerce's own webhooks instead of the plugin."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class WebhookSecretPayload:
 
 
 @strawberry.type
-class WebhookMutations:
+class CreateWebhookSecretMutation:
     @strawberry.mutation(
         description=(
             "Make the secret WooCommerce signs its webhooks with, for one live store key. Making another "

@@ -1,0 +1,46 @@
+"""Batch functions of the customers context: customers, orders and order lines by id, within a tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from uuid import UUID
+
+from domain.commerce.models import Order, OrderItem
+from domain.customers.models import Customer
+from graph.core.batching import TenantKey, children_by_key, rows_by_key
+from permissions.enforcer import is_allowed
+from permissions.principal import PLATFORM, Principal
+
+
+async def load_customers(keys: Sequence[TenantKey]) -> list[Customer | None]:
+    return await rows_by_key(Customer, keys)
+
+
+async def load_orders(keys: Sequence[TenantKey]) -> list[Order | None]:
+    return await rows_by_key(Order, keys)
+
+
+async def load_order_items(keys: Sequence[TenantKey]) -> list[list[OrderItem]]:
+    """Each order's lines, in the order they were stored."""
+    return await children_by_key(OrderItem, keys, parent="order_id")
+
+
+def customer_references(principal: Principal) -> Callable[[Sequence[UUID]], Awaitable[list[Customer | None]]]:
+    """A batch function for a gateway's references to customers, which name no tenant.
+
+    One ``id__in`` query limited to the tenants the principal holds a role in (any tenant for platform
+    roles); a customer is then answered only if the principal may read customers in its tenant.
+    """
+
+    async def load(keys: Sequence[UUID]) -> list[Customer | None]:
+        query = Customer.filter(id__in=list(dict.fromkeys(keys)))
+        if PLATFORM not in principal.roles:
+            query = query.filter(tenant_id__in=principal.tenant_ids())
+        found = {
+            row.id: row
+            for row in await query
+            if is_allowed(principal, row.tenant_id, "customers", "read")  # type: ignore[attr-defined]
+        }
+        return [found.get(key) for key in keys]
+
+    return load
