@@ -137,7 +137,7 @@ def find_unstorable(value: Any) -> tuple[Path, str] | None:
 
     A bad key is reported at the object that holds it, so its text is never echoed back.
     """
-    if _surely_storable(value):
+    if storable_json(value) is not None:
         return None
     for link, text, is_key in _walk(value):
         problem = unstorable(text)
@@ -146,15 +146,16 @@ def find_unstorable(value: Any) -> tuple[Path, str] | None:
     return None
 
 
-def _surely_storable(value: Any) -> bool:
-    """A quick look at the whole value as JSON: no NUL (written ``\\u0000``) and no unpaired
-    surrogate (kept as is with ``ensure_ascii=False``) anywhere means every key and string is
-    storable. A backslash-u-0000 typed as text also matches, and then the walk decides."""
+def storable_json(value: Any) -> str | None:
+    """``value`` as JSON text when a quick look shows every key and string in it is storable: no NUL
+    (written ``\\u0000``) and no unpaired surrogate (kept as is with ``ensure_ascii=False``). None when
+    unsure (a backslash-u-0000 typed as text also matches, a value that is not plain JSON or too deep
+    to dump): :func:`find_unstorable` then walks it."""
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):  # not plain JSON, or too deep to dump: walk it
-        return False
-    return "\\u0000" not in text and _SURROGATE.search(text) is None
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return text if "\\u0000" not in text and _SURROGATE.search(text) is None else None
 
 
 def describe_path(path: Path) -> str:

@@ -249,7 +249,7 @@ class _Batch:
         """Who each customer or order event is about (by ``id()`` of the validated event)."""
 
     async def run(self, stored: list[_Stored], handlers: Sequence[Handler]) -> ProcessReport:
-        events: list[_Event] = [(item, validate_event(item.payload, stored=True)) for item in stored]
+        events: list[_Event] = [(item, validate_event(item.payload, known_storable=True)) for item in stored]
         valid = [event for _, event in events if isinstance(event, ValidatedEvent)]
         tenant_id = self.tenant.id
         self.orders = await OrderBatch.load(
@@ -286,7 +286,7 @@ class _Batch:
         woken: list[ValidatedEvent] = []
         for row in rows:
             item = _Stored.of(row)
-            event = validate_event(item.payload, stored=True)
+            event = validate_event(item.payload, known_storable=True)
             self.released.setdefault(row["waiting_for"], []).append((item, event))
             self.was_waiting[item.id] = (row["error"], row["waiting_since"])
             if isinstance(event, ValidatedEvent):

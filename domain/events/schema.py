@@ -582,19 +582,21 @@ class EventRejection:
         return EventResult(id=self.id, status=EventStatus.REJECTED, reason=self.reason)
 
 
-def validate_event(raw: Mapping[str, Any], *, stored: bool = False) -> ValidatedEvent | EventRejection:
+def validate_event(
+    raw: Mapping[str, Any], *, known_storable: bool = False
+) -> ValidatedEvent | EventRejection:
     """Validate one raw event of a batch: first the envelope, then `data` against its type's model.
 
     Never raises for bad input. A rejection's reason lists the fields at fault by their path within
-    the event, e.g. `data.items.0.quantity: Input should be greater than or equal to 1`. ``stored``
-    says the event was read back from the database, which holds only storable text, so that check
-    is skipped.
+    the event, e.g. `data.items.0.quantity: Input should be greater than or equal to 1`. ``known_storable``
+    says the caller knows every key and string is storable (the event was read back from the
+    database, or its JSON text was checked), so that check is skipped.
     """
     if not isinstance(raw, Mapping):
         return EventRejection(id=None, reason="An event must be a JSON object.")
     # The raw event is stored as sent (unknown keys included), so every key and string in it must be
     # storable, not only the fields the models read.
-    unstorable_at = None if stored else find_unstorable(raw)
+    unstorable_at = None if known_storable else find_unstorable(raw)
     if unstorable_at is not None:
         path, problem = unstorable_at
         return EventRejection(id=_readable_id(raw), reason=f"{describe_path(path) or 'event'}: {problem}")

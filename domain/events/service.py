@@ -19,6 +19,7 @@ from domain.events.schema import (
     ValidatedEvent,
     validate_event,
 )
+from domain.text import storable_json
 
 # One statement for the whole batch; a repeat of a stored (tenant, source, event id) is skipped and
 # reported as a duplicate. The arrays keep the parameter count fixed whatever the batch size.
@@ -47,15 +48,16 @@ async def store_events(
             "BATCH_TOO_LARGE", f"At most {MAX_BATCH_SIZE} events per batch; split it.", field="events"
         )
     results: list[EventResult | None] = [None] * len(raw_events)
-    to_store: dict[str, tuple[int, ValidatedEvent, Mapping[str, Any]]] = {}
+    to_store: dict[str, tuple[int, ValidatedEvent, str]] = {}
     for index, raw in enumerate(raw_events):
-        outcome = validate_event(raw)
+        text = storable_json(raw) if isinstance(raw, Mapping) else None  # stored as is when valid
+        outcome = validate_event(raw, known_storable=text is not None)
         if not isinstance(outcome, ValidatedEvent):
             results[index] = outcome.as_result()
         elif outcome.id in to_store:
             results[index] = EventResult(id=outcome.id, status=EventStatus.DUPLICATE)
         else:
-            to_store[outcome.id] = (index, outcome, raw)
+            to_store[outcome.id] = (index, outcome, text or json.dumps(raw, ensure_ascii=False, default=str))
     inserted = await _insert(tenant_id, source, list(to_store.values())) if to_store else set()
     for event_id, (index, _, _) in to_store.items():
         status = EventStatus.ACCEPTED if event_id in inserted else EventStatus.DUPLICATE
@@ -63,9 +65,7 @@ async def store_events(
     return EventBatchResult.from_results([result for result in results if result is not None])
 
 
-async def _insert(
-    tenant_id: UUID, source: str, events: list[tuple[int, ValidatedEvent, Mapping[str, Any]]]
-) -> set[str]:
+async def _insert(tenant_id: UUID, source: str, events: list[tuple[int, ValidatedEvent, str]]) -> set[str]:
     connection = Tortoise.get_connection("default")
     rows = await connection.execute_query_dict(
         _INSERT,
@@ -75,7 +75,7 @@ async def _insert(
             [validated.id for _, validated, _ in events],
             [validated.type.value for _, validated, _ in events],
             [validated.event.occurred_at for _, validated, _ in events],
-            [json.dumps(raw, ensure_ascii=False, default=str) for _, _, raw in events],
+            [text for _, _, text in events],
         ],
     )
     return {row["event_id"] for row in rows}
