@@ -91,7 +91,6 @@ COSMETICS = Category("20", "آرایشی و بهداشتی")
 ELECTRONICS = Category("30", "کالای دیجیتال")
 GROCERY = Category("40", "چای، قهوه و خوراکی")
 STATIONERY = Category("50", "لوازم التحریر")
-CATEGORIES = (BOOKS, COSMETICS, ELECTRONICS, GROCERY, STATIONERY)
 
 
 @dataclass(frozen=True)
@@ -222,11 +221,6 @@ def generate(
     return _Generator(random.Random(seed), start=start, end=end).run(
         customers=customers, orders=orders, guest_share=guest_share
     )
-
-
-def iter_events(**kwargs: Any) -> Iterator[dict[str, Any]]:
-    """The events of ``generate(**kwargs)``, one at a time."""
-    yield from generate(**kwargs).events
 
 
 def batches(events: Iterable[dict[str, Any]], size: int = 500) -> Iterator[list[dict[str, Any]]]:
