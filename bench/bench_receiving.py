@@ -77,6 +77,7 @@ async def run(orders: int, repeat: int) -> str:
     rest_rate = [len(events) / seconds for seconds in ours]
     copy_rate = [len(events) / seconds for seconds in theirs]
     latencies.sort()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return "\n".join(
         [
             f"{len(events):,} events ({orders:,} synthetic orders), batches of 500, {repeat} repetitions "
@@ -88,7 +89,7 @@ async def run(orders: int, repeat: int) -> str:
             f"{statistics.median(rest_rate) / statistics.median(copy_rate):.2f} |",
             f"| latency per 500-event batch | median {latencies[len(latencies) // 2] * 1000:,.0f} ms, "
             f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:,.0f} ms | | |",
-            f"| peak RSS of the process | {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB | | |",
+            f"| peak RSS of the process | {peak_mib:,.0f} MiB | | |",
         ]
     )
 
