@@ -70,8 +70,12 @@ class TextRule:
 
     check: Callable[[str], str | None]
     pattern: str
+    suspect: re.Pattern[str]
+    """Matches any character ``check`` could object to: text without one is passed at once."""
 
     def _validate(self, value: str) -> str:
+        if self.suspect.search(value) is None:
+            return value
         problem = self.check(value)
         if problem:
             raise PydanticCustomError("invalid_text", problem)
@@ -88,10 +92,16 @@ class TextRule:
         return documented
 
 
-FREE_TEXT: Final = TextRule(free_text_problem, "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$")
+FREE_TEXT: Final = TextRule(
+    free_text_problem,
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$",
+    re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"),
+)
 """Refuses NUL, unpaired surrogates and control characters other than tab and line breaks."""
 
-IDENTIFIER: Final = TextRule(identifier_problem, "^[^\\u0000-\\u001f\\u007f]*$")
+IDENTIFIER: Final = TextRule(
+    identifier_problem, "^[^\\u0000-\\u001f\\u007f]*$", re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+)
 """Refuses NUL, unpaired surrogates and every control character."""
 
 FreeText = Annotated[str, FREE_TEXT]
