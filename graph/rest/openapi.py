@@ -10,9 +10,9 @@ from pydantic.json_schema import models_json_schema
 
 from domain.events.schema import MAX_BATCH_SIZE, EventBatch, EventBatchResult, IncomingEvent
 from graph.core.inputs import MAX_JSON_DEPTH
-from graph.rest.checkout import CHECKOUT_OPENAPI_PATHS, CHECKOUT_OPENAPI_SCHEMAS
+from graph.rest.checkout_openapi import CHECKOUT_OPENAPI_PATHS, CHECKOUT_OPENAPI_SCHEMAS
 from graph.rest.http import MAX_BODY_BYTES
-from graph.rest.woocommerce import WOOCOMMERCE_OPENAPI_PATHS
+from graph.rest.woocommerce_openapi import WOOCOMMERCE_OPENAPI_PATHS
 
 ERROR = {
     "type": "object",
@@ -62,6 +62,10 @@ TRANSPORT_ERRORS: dict[str, str] = {
 """Answers every operation with a JSON body may give, whatever the operation."""
 
 INTERNAL_ERROR = "Something failed on Revisit's side (`INTERNAL`); the body carries the `request_id`."
+OVERLOADED = (
+    "The API process is answering as many requests as it may at once (`OVERLOADED`); nothing was done. "
+    "Send again after the `Retry-After` header's seconds."
+)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -72,7 +76,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _with_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every operation also documents the answers shared by all routes (body limits, 500)."""
+    """Every operation also documents the answers shared by all routes (body limits, 500, 503)."""
     for item in paths.values():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
@@ -80,6 +84,15 @@ def _with_common_errors(paths: dict[str, Any]) -> dict[str, Any]:
                 for status, description in TRANSPORT_ERRORS.items():
                     responses.setdefault(status, _error(description))
             responses.setdefault("500", _error(INTERNAL_ERROR))
+            responses.setdefault(
+                "503",
+                {
+                    **_error(OVERLOADED),
+                    "headers": {
+                        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+                    },
+                },
+            )
     return paths
 
 

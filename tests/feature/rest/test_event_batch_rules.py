@@ -1,4 +1,4 @@
-"""POST /rest/v1/events leaves the batch's size rules to store_events and answers them as before."""
+"""POST /rest/v1/events leaves the batch rules to store_events; every REST route documents its 503."""
 
 from __future__ import annotations
 
@@ -31,3 +31,14 @@ async def test_a_lone_event_not_in_a_list_is_422(client: ApiClient) -> None:
     # then
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "INVALID"
+
+
+async def test_every_rest_operation_documents_the_overload_answer(client: ApiClient) -> None:
+    """The OpenAPI description names 503 (OVERLOADED, with Retry-After) on every operation."""
+    # when
+    spec = (await client.http.get("/rest/v1/openapi.json")).json()
+    # then
+    operations = [operation for item in spec["paths"].values() for operation in item.values()]
+    assert operations
+    for operation in operations:
+        assert "Retry-After" in operation["responses"]["503"]["headers"]
