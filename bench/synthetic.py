@@ -469,7 +469,8 @@ class _Generator:
         if refunded_at >= self.end:
             return "completed"
         full = self.rng.random() < 0.6 or len(items) == 1
-        amount = total if full else self.rng.choice(items)["total"]
+        # A line's price can exceed what was paid once a coupon is off the order: never refund more.
+        amount = total if full else min(self.rng.choice(items)["total"], total)
         self._add(
             refunded_at,
             f"refund-{external_id}",
