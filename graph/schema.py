@@ -28,7 +28,6 @@ from graph.core.scalars import SCALARS
 from graph.coupons import schema as coupons
 from graph.customers import schema as customers
 from graph.events import schema as events
-from graph.events.webhooks import WebhookIngestMutation
 from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
@@ -53,7 +52,6 @@ Mutation = merge_types(
     (
         tenancy.Mutation,
         events.Mutation,
-        WebhookIngestMutation,
         automation.Mutation,
         incentives.Mutation,
     ),

@@ -103,3 +103,11 @@ class IngestEventsPayload:
 class ReplayEventsPayload:
     requeued: int = 0
     errors: list[IngestError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="What Revisit made of one WooCommerce webhook delivery.")
+class WooCommerceWebhookPayload(IngestEventsPayload):
+    ignored: bool = strawberry.field(
+        default=False,
+        description="True when the topic carries nothing Revisit uses (deletions, products, coupons).",
+    )

@@ -1,4 +1,5 @@
-"""Receiving one WooCommerce webhook delivery: the operation behind ``POST /rest/v1/woocommerce/webhook``."""
+"""ingestWooCommerceWebhook: one WooCommerce webhook delivery, the operation behind
+``POST /rest/v1/woocommerce/webhook``."""
 
 from __future__ import annotations
 
@@ -14,20 +15,11 @@ from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
 from graph.core.permissions import Can
-from graph.events.types import IngestError, IngestErrorCode, IngestEventsPayload
-from jobs.queue import enqueue_ingest
-
-
-@strawberry.type(description="What Revisit made of one WooCommerce webhook delivery.")
-class WooCommerceWebhookPayload(IngestEventsPayload):
-    ignored: bool = strawberry.field(
-        default=False,
-        description="True when the topic carries nothing Revisit uses (deletions, products, coupons).",
-    )
+from graph.events.types import IngestError, IngestErrorCode, WooCommerceWebhookPayload
 
 
 @strawberry.type
-class WebhookIngestMutation:
+class IngestWooCommerceWebhookMutation:
     @strawberry.mutation(
         name="ingestWooCommerceWebhook",
         description=(
@@ -77,6 +69,6 @@ class WebhookIngestMutation:
         result = await event_service.store_events(
             tenant_id=scope, source=woocommerce.SOURCE, raw_events=events
         )
-        if result.accepted and info.context.queue is not None:
-            await enqueue_ingest(info.context.queue, scope)
+        if result.accepted:
+            await info.context.wakeups.events_received(scope)
         return WooCommerceWebhookPayload.from_result(result)
