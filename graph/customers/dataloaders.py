@@ -35,7 +35,10 @@ def customer_references(principal: Principal) -> Callable[[Sequence[UUID]], Awai
     async def load(keys: Sequence[UUID]) -> list[Customer | None]:
         query = Customer.filter(id__in=list(dict.fromkeys(keys)))
         if PLATFORM not in principal.roles:
-            query = query.filter(tenant_id__in=principal.tenant_ids())
+            tenants = principal.tenant_ids()
+            if not tenants:  # nobody, or no store: nothing to look for
+                return [None] * len(keys)
+            query = query.filter(tenant_id__in=tenants)
         found = {
             row.id: row
             for row in await query

@@ -8,7 +8,7 @@ import uuid
 
 from graph.core.dataloaders import DataLoaders
 from permissions.enforcer import load_enforcer
-from permissions.principal import Principal
+from permissions.principal import ANONYMOUS, Principal
 from tests.support.commerce import make_customers, make_orders
 from tests.support.factories import make_owner
 from tests.support.statements import recorded_statements
@@ -105,3 +105,16 @@ async def test_loaders_belong_to_one_request(db: None) -> None:
         await second.customers.load((store, customer.id))
     # then
     assert len(statements) == 1
+
+
+async def test_references_asked_by_nobody_find_nothing_without_a_query(db: None) -> None:
+    """A caller with no role in any store gets None for every reference, and no statement is sent."""
+    # given
+    [customer] = await make_customers((await make_owner()).tenant.id, 1)
+    loaders = DataLoaders.for_request(ANONYMOUS)
+    # when
+    with recorded_statements() as statements:
+        found = await loaders.customer_references.load_many([customer.id, uuid.uuid4()])
+    # then
+    assert found == [None, None]
+    assert statements == []
