@@ -276,6 +276,12 @@ def _print_banner(
     table.add_row("OpenAPI", f"{base}/rest/v1/openapi.json")
     table.add_row("Liveness", f"{base}/healthz")
     table.add_row("Readiness", f"{base}/readyz")
+    worker_metrics = (
+        f", worker http://{host}:{settings.worker_metrics_port}/metrics"
+        if settings.worker_metrics_port
+        else ""
+    )
+    table.add_row("Metrics", f"{base}/metrics{worker_metrics}")
     if seeded is not None:
         table.add_row("", "")
         table.add_row("Demo owner", seeded.email)
