@@ -10,7 +10,7 @@ updates the changed rows and inserts the new ones with one statement each.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -135,6 +135,7 @@ class CustomerBatch:
         if row is None:
             row = CustomerRow(id=uuid4(), created_at=now)
             self._new[row.id] = row
+        before = None if created else replace(row)
         if customer_in.external_id and not row.external_id:
             row.external_id = customer_in.external_id
             self._by_external[row.external_id] = row
@@ -155,7 +156,7 @@ class CustomerBatch:
         consent = customer_in.marketing_consent
         if consent is not None and consent != row.marketing_consent:
             row.marketing_consent, row.consent_source, row.consent_changed_at = consent, "store", now
-        if not created:
+        if before is not None and before != row:  # a returning customer often says nothing new
             self._changed[row.id] = row
         return row, created
 
