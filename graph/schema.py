@@ -88,6 +88,8 @@ class RevisitMaskErrors(MaskErrors):
 
 
 class RevisitSchema(strawberry.federation.Schema):
+    documents: DocumentCache  # what this schema remembers of the documents it was sent
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client errors are the client's business; unexpected ones were logged when they were masked."""
 
@@ -104,7 +106,7 @@ def build_schema(
     max_tokens: int = 4000,
     introspection: IntrospectionRule = "authenticated",
     max_introspection_depth: int = 15,
-) -> strawberry.Schema:
+) -> RevisitSchema:
     """The schema with its protective limits; introspection is bounded too and open per ``introspection``.
 
     The limits' validation rules are made once, here, not per request: the rules are part of the key under
@@ -116,7 +118,7 @@ def build_schema(
         introspection_depth_rule(max_introspection_depth),
     ]
     documents = DocumentCache()
-    return RevisitSchema(
+    schema = RevisitSchema(
         query=Query,
         mutation=Mutation,
         federation_version="2.11",
@@ -130,3 +132,5 @@ def build_schema(
             RevisitMaskErrors,
         ],
     )
+    schema.documents = documents
+    return schema
