@@ -90,16 +90,15 @@ ON CONFLICT DO NOTHING
 """
 _METRICS = """
 UPDATE customers AS c
-SET orders_count = COALESCE(m.n, 0), total_spent = COALESCE(m.spent, 0),
+SET orders_count = m.n, total_spent = COALESCE(m.spent, 0),
     first_order_at = m.first_at, last_order_at = m.last_at
 FROM unnest($2::uuid[]) AS t(id)
-LEFT JOIN (
-    SELECT customer_id, count(*) AS n, sum(GREATEST(total - refunded_total, 0)) AS spent,
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n, sum(GREATEST(total - refunded_total, 0)) AS spent,
            min(placed_at) AS first_at, max(placed_at) AS last_at
-    FROM orders WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[])
-      AND status IN ('processing', 'completed', 'on-hold')
-    GROUP BY customer_id
-) AS m ON m.customer_id = t.id
+    FROM orders
+    WHERE tenant_id = $1 AND customer_id = t.id AND status IN ('processing', 'completed', 'on-hold')
+) AS m
 WHERE c.tenant_id = $1 AND c.id = t.id
 """
 _DONE = """
