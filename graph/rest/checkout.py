@@ -34,7 +34,7 @@ from graph.rest.checkout_models import (
     InsufficientCreditAnswer,
     StoreDetails,
 )
-from graph.rest.http import prepare, problem, read_json, run
+from graph.rest.http import problem, read_json, run
 
 CONNECTION = "query Connection { tenant { id name currency timezone } }"
 QUOTE = """
@@ -78,7 +78,6 @@ Body = TypeVar("Body", bound=BaseModel)
 
 def checkout_routes(schema: Schema) -> list[BaseRoute]:
     """The checkout routes, running their documents against ``schema``."""
-    prepare(schema, CONNECTION, QUOTE, HOLD, RELEASE, VALIDATE_COUPON)
 
     async def execute(
         request: Request, model: type[Body], document: str, variables: Callable[[Body], dict[str, Any]]

@@ -1,25 +1,17 @@
 """What every REST-compat route shares: error answers, reading bodies, running a fixed document.
 
-A route's document never changes, so parsing and validating it on every request (half a checkout
-look-up's time) is wasted: :func:`prepare` registers a route's documents with the schema, and
-:class:`PreparedDocuments` then parses and validates each once, with every rule the schema applies
-(depth, aliases, tokens, introspection), and hands the checked syntax tree to later executions. Only the
-registered documents are kept, so a client's own query text never grows the cache. What depends on the
-request still runs every time: authentication, permissions, the argument guard, error masking.
+A route's document never changes; the schema's document cache (:mod:`graph.core.documents`) parses and
+validates it once, with every rule applied. What depends on the request still runs every time:
+authentication, permissions, the argument guard, error masking.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
-from graphql import DocumentNode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry import Schema
-from strawberry.extensions import SchemaExtension
 
 from graph.core.context import Context
 from graph.core.inputs import JsonRejected, load_json, read_capped
@@ -35,55 +27,6 @@ CLIENT_ERRORS = {
     "INVALID_PAGE_SIZE": 422,
     "INVALID_CURSOR": 422,
 }
-
-
-class _Documents:
-    """The registered document texts, and what is known of each: its syntax tree, whether it is valid."""
-
-    def __init__(self) -> None:
-        self.texts: set[str] = set()
-        self.parsed: dict[str, DocumentNode] = {}
-        self.valid: set[str] = set()
-
-
-class PreparedDocuments(SchemaExtension):
-    """Parse and validation of the registered documents, done by strawberry once and then reused."""
-
-    def __init__(self, documents: _Documents) -> None:
-        self.documents = documents
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        query = context.query
-        known = query is not None and query in self.documents.texts
-        if known and query in self.documents.parsed:
-            context.graphql_document = self.documents.parsed[query]
-        yield
-        if known and query is not None and context.graphql_document is not None:
-            self.documents.parsed.setdefault(query, context.graphql_document)
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        query = context.query or ""
-        parsed = self.documents.parsed.get(query)
-        checked = query in self.documents.valid and context.graphql_document is parsed
-        if checked:
-            context.pre_execution_errors = []  # strawberry validates only while this is None
-        yield
-        if not checked and context.pre_execution_errors == [] and query in self.documents.parsed:
-            self.documents.valid.add(query)
-
-
-_registries: weakref.WeakKeyDictionary[Schema, _Documents] = weakref.WeakKeyDictionary()
-
-
-def prepare(schema: Schema, *documents: str) -> None:
-    """Have ``schema`` parse and validate these fixed documents once (installing the extension once)."""
-    registry = _registries.get(schema)
-    if registry is None:
-        registry = _registries[schema] = _Documents()
-        schema.extensions = (*schema.extensions, partial(PreparedDocuments, registry))
-    registry.texts.update(documents)
 
 
 def problem(

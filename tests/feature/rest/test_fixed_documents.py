@@ -1,4 +1,5 @@
-"""The REST routes' fixed GraphQL documents are parsed and validated once, with every rule still applied."""
+"""The REST routes' fixed GraphQL documents are parsed and validated once (the schema's document cache),
+with every rule still applied."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from graphql import DocumentNode
 
 from graph.core.context import Context
 from graph.rest.checkout import QUOTE
-from graph.rest.http import prepare
 from graph.schema import build_schema
 from permissions.principal import Principal
 from tests.support.api import ApiClient
@@ -59,11 +59,10 @@ async def test_a_checkout_document_is_parsed_and_validated_once(
 
 
 @pytest.mark.parametrize("runs", [1, 2])
-async def test_a_prepared_document_that_breaks_a_rule_is_refused_every_time(db: None, runs: int) -> None:
+async def test_a_fixed_document_that_breaks_a_rule_is_refused_every_time(db: None, runs: int) -> None:
     """With a depth limit QUOTE exceeds, every run is refused by validation: a refusal is never kept."""
     # given
     schema = build_schema(max_depth=1)
-    prepare(schema, QUOTE)
     context: Callable[[], Context] = lambda: Context(  # noqa: E731
         principal=Principal(kind="anonymous"), tenant_id=None, queue=None, request_id="r", settings=None
     )
