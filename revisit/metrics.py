@@ -6,7 +6,7 @@
 * The backlog is read when Prometheus scrapes: pending events and the age of the oldest (PostgreSQL,
   the pending rows only, through the partial index ``ingested_events_pending_line``) and the arq queue's
   depth (Redis).
-* Events received are counted where the REST routes store a batch (``graph.rest.metrics``).
+* Events received are counted where the API stores a batch (``graph.core.metrics``).
 
 The worker is another process with its own counters; it serves them on its own port (see
 ``revisit.worker.serve_metrics``). ``REVISIT_METRICS_TOKEN``, when set, is the bearer token a scraper

@@ -21,6 +21,9 @@ from domain.events.schema import (
 )
 from domain.text import storable_json
 
+SOURCE_API = "api"
+"""The source of events sent through the API (GraphQL or REST), as opposed to a platform's webhooks."""
+
 # One statement for the whole batch; a repeat of a stored (tenant, source, event id) is skipped and
 # reported as a duplicate. The arrays keep the parameter count fixed whatever the batch size.
 _INSERT = """

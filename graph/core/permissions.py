@@ -15,6 +15,7 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from permissions.enforcer import is_allowed
+from permissions.principal import Principal
 
 
 class IsAuthenticated(BasePermission):
@@ -33,15 +34,32 @@ class _Can(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
-        if not context.principal.is_authenticated:
-            raise StrawberryGraphQLError(IsAuthenticated.message, extensions=IsAuthenticated.error_extensions)
-        tenant_id = _target_tenant(source, kwargs, context.tenant_id)
-        if tenant_id is None and not context.principal.roles_in(None):
-            raise StrawberryGraphQLError(
-                "Say which store: pass tenantId or the X-Revisit-Tenant header.",
-                extensions={"code": "TENANT_REQUIRED"},
-            )
-        return is_allowed(context.principal, tenant_id, self.obj, self.action)
+        refusal = refusal_of(
+            context.principal, _target_tenant(source, kwargs, context.tenant_id), self.obj, self.action
+        )
+        if refusal is None:
+            return True
+        if refusal == "FORBIDDEN":
+            return False
+        raise StrawberryGraphQLError(REFUSALS[refusal], extensions={"code": refusal})
+
+
+REFUSALS: dict[str, str] = {
+    "UNAUTHENTICATED": IsAuthenticated.message,
+    "TENANT_REQUIRED": "Say which store: pass tenantId or the X-Revisit-Tenant header.",
+    "FORBIDDEN": _Can.message,
+}
+"""What each refusal of :func:`refusal_of` tells the caller."""
+
+
+def refusal_of(principal: Principal, tenant_id: UUID | None, obj: str, action: str) -> str | None:
+    """Why ``principal`` may not do ``action`` on ``obj`` in the store, or None when it may: the one
+    place that asks Casbin, for declared permissions and for the REST routes that skip GraphQL."""
+    if not principal.is_authenticated:
+        return "UNAUTHENTICATED"
+    if tenant_id is None and not principal.roles_in(None):
+        return "TENANT_REQUIRED"
+    return None if is_allowed(principal, tenant_id, obj, action) else "FORBIDDEN"
 
 
 @cache

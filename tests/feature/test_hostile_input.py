@@ -24,7 +24,6 @@ from domain.tenancy.models import StoreKey, Tenant, User
 from graph.core.context import Context
 from graph.core.guard import ITEMWISE_JSON_ARGUMENTS
 from graph.rest.http import execute
-from graph.rest.routes import INGEST
 from permissions.principal import ANONYMOUS
 from revisit.middleware import RequestContext
 from revisit.settings import Settings
@@ -46,6 +45,7 @@ mutation($input: RegisterInput!) {
 """
 CREATE_KEY = "mutation($n: String!) { createStoreKey(name: $n) { token errors { code field message } } }"
 TYPENAME = "query($x: JSON) { __typename }"
+INGEST = "mutation($events: [JSON!]!) { ingestEvents(events: $events) { accepted } }"
 
 
 def raw_json(value: Any) -> bytes:

@@ -11,10 +11,9 @@ from domain.events import service as event_service
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
+from graph.core.metrics import count_received_events
 from graph.core.permissions import Can
 from graph.events.types import IngestError, IngestErrorCode, IngestEventsPayload
-
-SOURCE_API = "api"
 
 
 @strawberry.type
@@ -33,7 +32,10 @@ class IngestEventsMutation:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         # The batch rules (1 to 500 events: INVALID, BATCH_TOO_LARGE) are the domain's, as for REST.
         raw: list[Any] = list(events)
-        result = await event_service.store_events(tenant_id=scope, source=SOURCE_API, raw_events=raw)
+        result = await event_service.store_events(
+            tenant_id=scope, source=event_service.SOURCE_API, raw_events=raw
+        )
+        count_received_events(event_service.SOURCE_API, result)
         if result.accepted:
             await info.context.wakeups.events_received(scope)
         return IngestEventsPayload.from_result(result)

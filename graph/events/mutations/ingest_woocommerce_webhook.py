@@ -14,6 +14,7 @@ from domain.events.schema import EventBatchResult, EventRejection
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.ids import optional_uuid
+from graph.core.metrics import count_received_events
 from graph.core.permissions import Can
 from graph.events.types import IngestError, IngestErrorCode, WooCommerceWebhookPayload
 
@@ -65,10 +66,13 @@ class IngestWooCommerceWebhookMutation:
             events = woocommerce.events_from_webhook(payload, delivery)
         except woocommerce.UnusablePayload as exc:
             rejection = EventRejection(id=None, reason=str(exc)).as_result()
-            return WooCommerceWebhookPayload.from_result(EventBatchResult.from_results([rejection]))
+            unusable = EventBatchResult.from_results([rejection])
+            count_received_events(woocommerce.SOURCE, unusable)
+            return WooCommerceWebhookPayload.from_result(unusable)
         result = await event_service.store_events(
             tenant_id=scope, source=woocommerce.SOURCE, raw_events=events
         )
+        count_received_events(woocommerce.SOURCE, result)
         if result.accepted:
             await info.context.wakeups.events_received(scope)
         return WooCommerceWebhookPayload.from_result(result)
