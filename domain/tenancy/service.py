@@ -6,12 +6,12 @@ import asyncio
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from tortoise.expressions import Q
+from tortoise import Tortoise
 
 from domain.errors import DomainError, NotFound
 from domain.tenancy import passwords, security
@@ -204,16 +204,38 @@ async def revoke_store_key(*, tenant_id: UUID, key_id: UUID) -> StoreKey:
     return key
 
 
-async def authenticate_store_key(*, token: str) -> StoreKey | None:
-    """The live key this token belongs to, or None. Records when the key was last used."""
+@dataclass(frozen=True)
+class AuthenticatedKey:
+    """A live store key a request presented: which key, of which store."""
+
+    id: UUID
+    tenant_id: UUID
+
+
+_LIVE_KEY = """
+SELECT id, tenant_id, secret_hash, last_used_at FROM store_keys
+WHERE public_id = $1 AND revoked_at IS NULL
+"""
+_USED = "UPDATE store_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2"
+KEY_USE_PRECISION = timedelta(seconds=60)
+"""``last_used_at`` is written at most this often per key: checkout look-ups come in bursts."""
+
+
+async def authenticate_store_key(*, token: str) -> AuthenticatedKey | None:
+    """The live key this token belongs to, or None. Records when the key was last used.
+
+    One statement on every request (this is the checkout's hot path); the write happens only when the
+    recorded use is older than ``KEY_USE_PRECISION``.
+    """
     parts = security.split_store_key(token)
     if parts is None:
         return None
     public_id, secret = parts
-    key = await StoreKey.get_or_none(Q(public_id=public_id) & Q(revoked_at__isnull=True))
-    if key is None or not security.secret_matches(secret, key.secret_hash):
+    connection = Tortoise.get_connection("default")
+    rows = await connection.execute_query_dict(_LIVE_KEY, [public_id])
+    if not rows or not security.secret_matches(secret, rows[0]["secret_hash"]):
         return None
-    now = datetime.now(UTC)
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-        await StoreKey.filter(id=key.id).update(last_used_at=now)
-    return key
+    key, now = rows[0], datetime.now(UTC)
+    if key["last_used_at"] is None or now - key["last_used_at"] > KEY_USE_PRECISION:
+        await connection.execute_query(_USED, [key["tenant_id"], key["id"], now])
+    return AuthenticatedKey(id=key["id"], tenant_id=key["tenant_id"])

@@ -78,7 +78,7 @@ async def principal_from_authorization(header: str | None, *, secret: str) -> Pr
         key = await tenancy.authenticate_store_key(token=token)
         if key is None:
             return ANONYMOUS
-        return Principal(kind="store_key", id=key.id, roles={str(key.tenant_id): frozenset({"store"})})  # type: ignore[attr-defined]
+        return Principal(kind="store_key", id=key.id, roles={str(key.tenant_id): frozenset({"store"})})
     user_id = read_access_token(token, secret=secret)
     if user_id is None:
         return ANONYMOUS
