@@ -89,6 +89,31 @@ async def test_received_events_are_counted_by_status(client: ApiClient) -> None:
     }
 
 
+async def test_events_sent_through_graphql_are_counted_once_like_rest(client: ApiClient) -> None:
+    """ingestEvents counts its batch under source api too, once: a new event and a repeat add 1 accepted
+    and 1 duplicate, whichever way they came in."""
+    # given
+    owner = await make_owner()
+    token = await make_store_key(owner)
+    before = {
+        s: sample("revisit_events_received_total", source="api", status=s) for s in ("accepted", "duplicate")
+    }
+    # when
+    answer = await client.graphql(
+        "mutation($e: [JSON!]!) { ingestEvents(events: $e) { accepted duplicates } }",
+        {"e": [order_event("g-1"), order_event("g-1")]},
+        token=token,
+    )
+    # then
+    assert answer.ok()["ingestEvents"] == {"accepted": 1, "duplicates": 1}
+    assert {
+        s: sample("revisit_events_received_total", source="api", status=s) - before[s] for s in before
+    } == {
+        "accepted": 1,
+        "duplicate": 1,
+    }
+
+
 async def test_the_backlog_is_read_at_scrape_time(client: ApiClient, redis: ArqRedis) -> None:
     """Pending events and the age of the oldest come from PostgreSQL, the queue depth from Redis."""
     # given
