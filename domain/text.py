@@ -14,12 +14,12 @@ so a deeply nested value cannot exhaust the stack.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
+import orjson
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
@@ -158,14 +158,14 @@ def find_unstorable(value: Any) -> tuple[Path, str] | None:
 
 def storable_json(value: Any) -> str | None:
     """``value`` as JSON text when a quick look shows every key and string in it is storable: no NUL
-    (written ``\\u0000``) and no unpaired surrogate (kept as is with ``ensure_ascii=False``). None when
-    unsure (a backslash-u-0000 typed as text also matches, a value that is not plain JSON or too deep
-    to dump): :func:`find_unstorable` then walks it."""
+    (written ``\\u0000``) and no unpaired surrogate (orjson refuses to encode one). None when unsure
+    (a backslash-u-0000 typed as text also matches; a value that is not plain JSON, is too deep or holds
+    an integer beyond 64 bits is not encoded): :func:`find_unstorable` then walks it."""
     try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
+        text = orjson.dumps(value).decode()
+    except (orjson.JSONEncodeError, TypeError):
         return None
-    return text if "\\u0000" not in text and _SURROGATE.search(text) is None else None
+    return text if "\\u0000" not in text else None
 
 
 def describe_path(path: Path) -> str:

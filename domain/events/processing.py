@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
 
+import orjson
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -155,7 +156,16 @@ class _Stored:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> _Stored:
-        return cls(int(row["id"]), row["occurred_at"], json.loads(row["payload"]))
+        return cls(int(row["id"]), row["occurred_at"], _loads(row["payload"]))
+
+
+def _loads(text: str) -> Any:
+    """A stored payload as Python values: orjson, or the standard parser for what orjson does not take
+    (numbers beyond 64 bits, which PostgreSQL's jsonb keeps)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 async def _process(
