@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from domain.automation.definition import AutomationDefinition, GrantCashbackStep, SendSmsStep
 from domain.automation.models import Automation, AutomationRun
 from domain.automation.service import ACTIVE
+from domain.bulk import columns
 from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.errors import DomainError, NotFound
@@ -168,9 +169,7 @@ async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[Enr
                 )
     if not rows:
         return []
-    created = await connection.execute_query_dict(
-        _ENROL, [tenant_id, now, *([row[index] for row in rows] for index in range(5))]
-    )
+    created = await connection.execute_query_dict(_ENROL, [tenant_id, now, *columns(rows, 5)])
     return [EnrolledRun(row["id"], row["current_step"], row["due_at"]) for row in created]
 
 

@@ -10,7 +10,7 @@ changed with one statement per table, whatever the batch size and however large 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import lru_cache
@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.bulk import columns
 from domain.commerce.money import from_minor, to_minor
 from domain.commerce.service import REVERSING_STATUSES, awaited_order
 from domain.errors import DomainError, NotYetKnown
@@ -330,14 +331,14 @@ class OrderBatch:
         if self.items:
             lines = [(order_id, *line) for order_id, lines in self.items.items() for line in lines]
             if lines:
-                await connection.execute_query(_INSERT_ITEMS, [self.tenant_id, *_columns(lines, 7)])
+                await connection.execute_query(_INSERT_ITEMS, [self.tenant_id, *columns(lines, 7)])
         if self.refunds:
             await connection.execute_query(
-                _INSERT_REFUNDS, [self.tenant_id, *_columns(self.refunds.values(), 5)]
+                _INSERT_REFUNDS, [self.tenant_id, *columns(self.refunds.values(), 5)]
             )
         if self.payments:
             await connection.execute_query(
-                _INSERT_PAYMENTS, [self.tenant_id, *_columns(self.payments.values(), 6)]
+                _INSERT_PAYMENTS, [self.tenant_id, *columns(self.payments.values(), 6)]
             )
 
     def _order_of(self, external_id: str) -> OrderRow:
@@ -364,9 +365,3 @@ def _decoded(record: dict[str, Any]) -> dict[str, Any]:
         if isinstance(record[name], str):
             record[name] = json.loads(record[name])
     return record
-
-
-def _columns(rows: Iterable[Sequence[Any]], width: int) -> list[list[Any]]:
-    """Rows of ``width`` values as ``width`` column arrays, for ``unnest``."""
-    listed = list(rows)
-    return [[row[index] for row in listed] for index in range(width)]

@@ -18,6 +18,7 @@ from uuid import UUID
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.bulk import columns
 from domain.commerce.batch import OrderBatch, OrderInput
 from domain.commerce.service import awaited_order
 from domain.customers.batch import CustomerBatch, refresh_metrics
@@ -107,8 +108,7 @@ Mark = tuple[int, str, str | None, str | None, datetime | None]
 async def mark(connection: BaseDBAsyncClient, tenant_id: UUID, now: datetime, marks: Sequence[Mark]) -> None:
     """One more attempt of each event, ending in its status (one statement for all)."""
     if marks:
-        columns = [[mark[index] for mark in marks] for index in range(5)]
-        await connection.execute_query(_MARK, [tenant_id, now, *columns])
+        await connection.execute_query(_MARK, [tenant_id, now, *columns(marks, 5)])
 
 
 @dataclass
