@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "domain.incentives.models",
     "domain.automation.models",
     "domain.messaging.models",
+    "domain.intelligence.models",
+    "domain.segments.models",
 ]
 
 

@@ -75,7 +75,7 @@ class OrderItem(Model):
 
     class Meta:
         table = "order_items"
-        indexes = (("tenant_id", "order_id"),)
+        indexes = (("tenant_id", "order_id"), ("tenant_id", "product_id"))
 
 
 class Payment(Model):

@@ -22,6 +22,8 @@ class Customer(Model):
     last_name = fields.CharField(max_length=100, default="", db_default="")
     city = fields.CharField(max_length=100, default="", db_default="")
     birthday = fields.DateField(null=True)
+    birth_month = fields.SmallIntField(null=True, description="The birthday's month in the store's calendar.")
+    birth_day = fields.SmallIntField(null=True, description="The birthday's day of month in the store's calendar.")
     marketing_consent = fields.BooleanField(default=True, db_default=True)
     consent_source = fields.CharField(max_length=32, default="store", db_default="store")
     consent_changed_at = fields.DatetimeField(null=True)
@@ -31,6 +33,17 @@ class Customer(Model):
     total_spent = fields.BigIntField(default=0, db_default=0, description="minor units of the store currency")
     first_order_at = fields.DatetimeField(null=True)
     last_order_at = fields.DatetimeField(null=True)
+    average_order_value = fields.BigIntField(default=0, db_default=0, description="total_spent / orders_count")
+    average_days_between_orders = fields.FloatField(null=True)
+    median_days_between_orders = fields.FloatField(null=True)
+    refunds_count = fields.IntField(default=0, db_default=0)
+    refunded_total = fields.BigIntField(default=0, db_default=0)
+    recency_score = fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers")
+    frequency_score = fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers")
+    monetary_score = fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers")
+    lifecycle_stage = fields.CharField(max_length=16, default="prospect", db_default="prospect")
+    probability_active = fields.FloatField(null=True, description="BG/NBD P(alive) at the last refresh")
+    expected_next_order_at = fields.DatetimeField(null=True)
 
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -38,4 +51,4 @@ class Customer(Model):
     class Meta:
         table = "customers"
         unique_together = (("tenant", "external_id"), ("tenant", "phone"))
-        indexes = (("tenant_id", "created_at"), ("tenant_id", "email"))
+        indexes = (("tenant_id", "created_at"), ("tenant_id", "email"), ("tenant_id", "last_order_at"))

@@ -36,6 +36,7 @@ class IngestedEvent(Model):
         max_length=160, null=True, description="What a waiting event waits for, such as ``order:1042``."
     )
     waiting_since = fields.DatetimeField(null=True)
+    customer_id = fields.UUIDField(null=True, description="The customer processing found the event to be about.")
 
     class Meta:
         table = "ingested_events"
@@ -43,6 +44,7 @@ class IngestedEvent(Model):
         indexes = (
             ("tenant_id", "status", "id"),
             ("tenant_id", "waiting_for"),
+            ("tenant_id", "customer_id", "occurred_at"),
             # The line of work: small (only what is pending), in the order processing takes it.
             PartialIndex(
                 fields=("tenant_id", "occurred_at", "id"),
