@@ -28,9 +28,11 @@ from graph.core.scalars import SCALARS
 from graph.coupons import schema as coupons
 from graph.customers import schema as customers
 from graph.events import schema as events
+from graph.imports import schema as imports
 from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
+from graph.segments import schema as segments
 from graph.tenancy import schema as tenancy
 
 logger = logging.getLogger("revisit.graphql")
@@ -45,6 +47,7 @@ Query = merge_types(
         incentives.Query,
         coupons.Query,
         messaging.Query,
+        segments.Query,
     ),
 )
 Mutation = merge_types(
@@ -54,6 +57,8 @@ Mutation = merge_types(
         events.Mutation,
         automation.Mutation,
         incentives.Mutation,
+        imports.Mutation,
+        segments.Mutation,
     ),
 )
 

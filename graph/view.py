@@ -1,7 +1,8 @@
 """The GraphQL endpoint (HTTP and graphql-transport-ws, GraphiQL in browsers) and its context builder.
 
 Before strawberry sees a request, the body is read up to ``settings.graphql_max_body_bytes`` (413 past
-it, chunked bodies included); JSON is parsed at most :data:`graph.core.inputs.MAX_JSON_DEPTH` deep (400
+it, chunked bodies included; a multipart request, which uploads a file, up to
+:data:`MAX_UPLOAD_BODY_BYTES`); JSON is parsed at most :data:`graph.core.inputs.MAX_JSON_DEPTH` deep (400
 ``TOO_DEEP``). Every refusal at this level is a GraphQL-shaped JSON answer,
 ``{"errors": [{"message": …, "extensions": {"code": …}}]}``, never plain text.
 """
@@ -20,6 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from domain.imports.table import MAX_FILE_BYTES
 from graph.core.context import (
     TENANT_HEADER,
     Context,
@@ -31,6 +33,8 @@ from graph.core.inputs import JsonRejected, load_json, read_capped
 from graph.graphiql import graphiql_response
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BODY_BYTES = MAX_FILE_BYTES + 1024 * 1024
+"""A multipart request (an imported file) may carry the largest file an import takes, and its envelope."""
 _STATUS_NAMES = {status.value: status.name for status in HTTPStatus}
 
 
@@ -79,14 +83,23 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _is_multipart(scope: Scope) -> bool:
+    return "multipart/form-data" in Request(scope).headers.get("content-type", "")
+
+
 def _is_json(scope: Scope) -> bool:
     return scope["method"] == "POST" and "application/json" in Request(scope).headers.get("content-type", "")
 
 
 class RevisitGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any) -> None:
+        # File uploads (GraphQL multipart requests) are safe from cross-site forms: a form cannot send the
+        # Authorization header every mutation needs.
         super().__init__(
-            schema, graphql_ide="graphiql", subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL]
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            multipart_uploads_enabled=True,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,6 +112,8 @@ class RevisitGraphQL(GraphQL[Context, None]):
     async def _answer(self, scope: Scope, receive: Receive) -> Response:
         settings = getattr(scope["app"].state, "settings", None)
         limit = getattr(settings, "graphql_max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+        if _is_multipart(scope):
+            limit = max(limit, MAX_UPLOAD_BODY_BYTES)
         body = await read_capped(Request(scope, receive), limit=limit)
         if body is None:
             return graphql_problem(413, "TOO_LARGE", f"The body may be at most {limit} bytes.")

@@ -1,5 +1,6 @@
 """The ``revisit`` command: run the API and the worker (together, with a demo store, in ``dev``),
-apply migrations, check that the migrations match the models, and make platform admins.
+apply migrations, check that the migrations match the models, make platform admins, and import a
+store's customers or orders from CSV files (``revisit import``).
 
 The commands are defined here; how the processes and the embedded services are started, watched and
 stopped is in :mod:`revisit.supervisor`."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
@@ -45,6 +47,16 @@ HostOption = Annotated[
     str | None, typer.Option(help="Interface to listen on (default: REVISIT_HOST, else 127.0.0.1).")
 ]
 PortOption = Annotated[int | None, typer.Option(help="Port to listen on (default: REVISIT_PORT, else 8000).")]
+StoreOption = Annotated[str, typer.Option("--store", help="The id of the store (tenant) to import into.")]
+FileArgument = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The CSV file (UTF-8).")
+]
+
+import_app = typer.Typer(
+    help="Import a store's customers or orders from a CSV file (see docs/imports-and-exports.md).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -207,6 +219,85 @@ def check_migrations() -> None:
         err.print(f"  • {line}")
     err.print("Create the migration with [bold]uv run tortoise makemigrations[/] and commit it.")
     raise typer.Exit(1)
+
+
+@import_app.command("customers")
+def import_customers(file: FileArgument, store: StoreOption) -> None:
+    """Import customers, one a row: external_id, phone, email, first_name, last_name, city, birthday,
+    marketing_consent, created_at. Exit 1 if any row is rejected (then nothing is imported)."""
+    _import("customers", file, store)
+
+
+@import_app.command("orders")
+def import_orders(file: FileArgument, store: StoreOption) -> None:
+    """Import orders, one order line a row, the rows of one order sharing its order_id. Exit 1 if any
+    row is rejected (then nothing is imported)."""
+    _import("orders", file, store)
+
+
+def _import(kind: str, file: Path, store: str) -> None:
+    """Read, check and store the file with a progress bar; list rejected rows in a table."""
+    from uuid import UUID
+
+    from arq import create_pool
+    from arq.connections import RedisSettings
+    from rich.progress import Progress
+
+    from domain.errors import DomainError
+    from domain.imports.service import ImportKind, ImportReport, import_file
+    from domain.imports.table import MAX_FILE_BYTES
+    from jobs.queue import QUEUE_NAME, enqueue_ingest
+
+    try:
+        tenant_id = UUID(store)
+    except ValueError:
+        err.print(f"[red]✗[/] --store must be a store's id (a UUID), not {store!r}.")
+        raise typer.Exit(1) from None
+    if file.stat().st_size > MAX_FILE_BYTES:
+        err.print(f"[red]✗[/] {file} is larger than {MAX_FILE_BYTES:,} bytes (20 MB); split it.")
+        raise typer.Exit(1)
+    settings = get_settings()
+    _configure_logs(settings, human=True)
+    urls = resolve_services(settings)
+    content = file.read_bytes()
+
+    with Progress(console=console, transient=True) as progress:
+        reading = progress.add_task("Reading rows", total=max(content.count(b"\n"), 1))
+
+        async def main() -> ImportReport:
+            report = await import_file(
+                tenant_id=tenant_id,
+                kind=ImportKind(kind),
+                content=content,
+                now=datetime.now(UTC),
+                progress=lambda rows: progress.update(reading, completed=rows),
+            )
+            if report.accepted:
+                queue = await create_pool(
+                    RedisSettings.from_dsn(urls.redis_url), default_queue_name=QUEUE_NAME
+                )
+                try:
+                    await enqueue_ingest(queue, tenant_id)
+                finally:
+                    await queue.aclose()
+            return report
+
+        try:
+            report = asyncio.run(with_database(urls, main))
+        except DomainError as exc:
+            err.print(f"[red]✗[/] {exc.message}")
+            raise typer.Exit(1) from None
+    if not report.stored:
+        table = Table("Line", "Column", "Problem", title=f"{report.rejected_rows:,} rows rejected")
+        for problem in report.problems:
+            table.add_row(str(problem.line), problem.field or "", problem.message)
+        err.print(table)
+        err.print("[red]✗[/] Nothing was imported: fix the rows above and import the whole file again.")
+        raise typer.Exit(1)
+    console.print(
+        f"[green]✓[/] {report.rows:,} rows read: {report.accepted:,} new events stored (processed shortly), "
+        f"{report.duplicates:,} imported before."
+    )
 
 
 # --- migrations check -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from graph.core.metrics import count_received_events
 from graph.core.permissions import REFUSALS, refusal_of
 from graph.rest.checkout import checkout_routes
 from graph.rest.docs import docs_routes
+from graph.rest.exports import export_routes
 from graph.rest.http import problem, read_json
 from graph.rest.openapi import openapi_document
 from graph.rest.woocommerce import woocommerce_routes
@@ -58,6 +59,7 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
         Route("/rest/v1/events", post_events, methods=["POST"]),
         Route("/rest/v1/openapi.json", openapi, methods=["GET"]),
         *docs_routes(),
+        *export_routes(),
         *checkout_routes(schema),
         *woocommerce_routes(schema),
     ]

@@ -1,0 +1,1 @@
+"""Exporting a store's customers (all, a search's, or a segment's members) to CSV and XLSX files."""
