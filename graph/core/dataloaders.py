@@ -20,7 +20,13 @@ from domain.customers.models import Customer
 from domain.tenancy.models import Tenant
 from graph.automation.dataloaders import load_automations
 from graph.core.batching import TenantKey
-from graph.customers.dataloaders import customer_references, load_customers, load_order_items, load_orders
+from graph.customers.dataloaders import (
+    customer_references,
+    load_credit_balances,
+    load_customers,
+    load_order_items,
+    load_orders,
+)
 from graph.tenancy.dataloaders import load_tenants
 from permissions.principal import Principal
 
@@ -30,6 +36,7 @@ class DataLoaders:
     tenants: DataLoader[UUID, Tenant | None]
     customers: DataLoader[TenantKey, Customer | None]
     customer_references: DataLoader[UUID, Customer | None]
+    credit_balances: DataLoader[TenantKey, int]
     orders: DataLoader[TenantKey, Order | None]
     order_items: DataLoader[TenantKey, list[OrderItem]]
     automations: DataLoader[TenantKey, Automation | None]
@@ -40,6 +47,7 @@ class DataLoaders:
             tenants=DataLoader(load_fn=load_tenants),
             customers=DataLoader(load_fn=load_customers),
             customer_references=DataLoader(load_fn=customer_references(principal)),
+            credit_balances=DataLoader(load_fn=load_credit_balances),
             orders=DataLoader(load_fn=load_orders),
             order_items=DataLoader(load_fn=load_order_items),
             automations=DataLoader(load_fn=load_automations),

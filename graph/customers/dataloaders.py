@@ -7,7 +7,8 @@ from uuid import UUID
 
 from domain.commerce.models import Order, OrderItem
 from domain.customers.models import Customer
-from graph.core.batching import TenantKey, children_by_key, rows_by_key
+from domain.incentives.models import CreditAccount
+from graph.core.batching import TenantKey, by_tenant, children_by_key, rows_by_key
 from permissions.enforcer import is_allowed
 from permissions.principal import PLATFORM, Principal
 
@@ -23,6 +24,16 @@ async def load_orders(keys: Sequence[TenantKey]) -> list[Order | None]:
 async def load_order_items(keys: Sequence[TenantKey]) -> list[list[OrderItem]]:
     """Each order's lines, in the order they were stored."""
     return await children_by_key(OrderItem, keys, parent="order_id")
+
+
+async def load_credit_balances(keys: Sequence[TenantKey]) -> list[int]:
+    """Each customer's available credit as their account holds it; 0 for a customer with no account."""
+    found: dict[TenantKey, int] = {}
+    for tenant_id, ids in by_tenant(keys).items():
+        accounts = CreditAccount.filter(tenant_id=tenant_id, customer_id__in=ids)
+        for customer_id, available in await accounts.values_list("customer_id", "available"):
+            found[(tenant_id, customer_id)] = available
+    return [found.get(key, 0) for key in keys]
 
 
 def customer_references(principal: Principal) -> Callable[[Sequence[UUID]], Awaitable[list[Customer | None]]]:

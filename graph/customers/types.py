@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from uuid import UUID
 
 import strawberry
@@ -11,7 +12,28 @@ from domain.commerce import models as commerce
 from domain.customers import models
 from graph.core.context import Info
 from graph.core.ids import to_uuid
+from graph.core.permissions import Can
 from graph.core.scalars import Money
+from graph.customers.timeline import TimelineConnection, TimelineKind, customer_timeline
+
+SCORE = "1 to 5 by fifths of the store's customers, 5 the best fifth; null until scored."
+TIMELINE_READ = [
+    Can(obj, "read") for obj in ("customers", "orders", "credit", "messages", "automations", "events")
+]
+"""The timeline shows what each of these contexts holds about the customer."""
+
+
+@strawberry.enum(
+    description="Where a customer is in their life with the store, measured by its purchase cycle."
+)
+class LifecycleStage(Enum):
+    PROSPECT = "prospect"
+    NEW = "new"
+    ACTIVE = "active"
+    LOYAL = "loyal"
+    AT_RISK = "at_risk"
+    ABOUT_TO_LOSE = "about_to_lose"
+    CHURNED = "churned"
 
 
 @strawberry.federation.type(keys=["id"], description="A customer of the store.")
@@ -26,12 +48,86 @@ class Customer:
     last_name: str
     city: str
     birthday: date | None
+    birth_month: int | None = strawberry.field(description="The birthday's month in the store's calendar.")
+    birth_day: int | None = strawberry.field(
+        description="The birthday's day of the month in the store's calendar."
+    )
     marketing_consent: bool
     orders_count: int
     total_spent: Money = strawberry.field(description="Minor units of the store currency, refunds deducted.")
+    average_order_value: Money = strawberry.field(description="totalSpent / ordersCount; 0 before an order.")
+    average_days_between_orders: float | None = strawberry.field(
+        description="The mean days between consecutive orders; null before a second order."
+    )
+    median_days_between_orders: float | None = strawberry.field(
+        description="The median days between consecutive orders; null before a second order."
+    )
+    refunds_count: int = strawberry.field(description="How many refunds the store made on their orders.")
+    refunded_total: Money = strawberry.field(description="What those refunds gave back.")
+    recency_score: int | None = strawberry.field(description=f"RFM recency: how lately they ordered. {SCORE}")
+    frequency_score: int | None = strawberry.field(
+        description=f"RFM frequency: how often they order. {SCORE}"
+    )
+    monetary_score: int | None = strawberry.field(description=f"RFM monetary: how much they spend. {SCORE}")
+    lifecycle_stage: LifecycleStage
+    probability_active: float | None = strawberry.field(
+        description=(
+            "The probability (0 to 1) that the customer still buys from the store, from the store's "
+            "purchase model; null until the model has run for the store."
+        )
+    )
+    expected_next_order_at: datetime | None = strawberry.field(
+        description=(
+            "When their next order is likeliest, from the store's purchase model and their own orders; "
+            "null when none is expected."
+        )
+    )
     first_order_at: datetime | None
     last_order_at: datetime | None
     created_at: datetime
+    key: strawberry.Private[tuple[UUID, UUID]]  # (tenant id, customer id), for this customer's loaders
+
+    @property
+    def tenant_scope(self) -> str:
+        """The customer's store: the tenant the permissions of their fields are checked in."""
+        return str(self.key[0])
+
+    @strawberry.field(description="1 − probabilityActive: how likely the customer is lost; null with it.")
+    def churn_risk(self) -> float | None:
+        return None if self.probability_active is None else 1 - self.probability_active
+
+    @strawberry.field(
+        description="Their available credit, as their account last settled it; 0 without an account.",
+        permission_classes=[Can("credit", "read")],
+    )
+    async def credit_balance(self, info: Info) -> Money:
+        return Money(await info.context.loaders.credit_balances.load(self.key))
+
+    @strawberry.field(
+        description=(
+            "Everything that happened to the customer, newest first: the store's events about them, "
+            "their orders and refunds, credit, messages, automation runs and segments entered and left. "
+            "`kinds` keeps only those kinds (null: all). `first` is capped like every list; an `after` "
+            "this API did not give out is INVALID_CURSOR."
+        ),
+        permission_classes=TIMELINE_READ,
+    )
+    async def timeline(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kinds: list[TimelineKind] | None = None,
+    ) -> TimelineConnection:
+        tenant_id, customer_id = self.key
+        return await customer_timeline(
+            tenant_id,
+            customer_id,
+            first=first,
+            after=after,
+            kinds=kinds,
+            cap=info.context.settings.page_size_cap,
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Customer | None:
@@ -49,6 +145,7 @@ class Customer:
     @classmethod
     def from_model(cls, customer: models.Customer) -> Customer:
         return cls(
+            key=(customer.tenant_id, customer.id),  # type: ignore[attr-defined]
             id=strawberry.ID(str(customer.id)),
             external_id=customer.external_id,
             phone=customer.phone,
@@ -57,9 +154,22 @@ class Customer:
             last_name=customer.last_name,
             city=customer.city,
             birthday=customer.birthday,
+            birth_month=customer.birth_month,
+            birth_day=customer.birth_day,
             marketing_consent=customer.marketing_consent,
             orders_count=customer.orders_count,
             total_spent=customer.total_spent,
+            average_order_value=customer.average_order_value,
+            average_days_between_orders=customer.average_days_between_orders,
+            median_days_between_orders=customer.median_days_between_orders,
+            refunds_count=customer.refunds_count,
+            refunded_total=customer.refunded_total,
+            recency_score=customer.recency_score,
+            frequency_score=customer.frequency_score,
+            monetary_score=customer.monetary_score,
+            lifecycle_stage=LifecycleStage(customer.lifecycle_stage),
+            probability_active=customer.probability_active,
+            expected_next_order_at=customer.expected_next_order_at,
             first_order_at=customer.first_order_at,
             last_order_at=customer.last_order_at,
             created_at=customer.created_at,
