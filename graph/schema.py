@@ -32,6 +32,7 @@ from graph.imports import schema as imports
 from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
+from graph.segments import schema as segments
 from graph.tenancy import schema as tenancy
 
 logger = logging.getLogger("revisit.graphql")
@@ -46,6 +47,7 @@ Query = merge_types(
         incentives.Query,
         coupons.Query,
         messaging.Query,
+        segments.Query,
     ),
 )
 Mutation = merge_types(
@@ -56,6 +58,7 @@ Mutation = merge_types(
         automation.Mutation,
         incentives.Mutation,
         imports.Mutation,
+        segments.Mutation,
     ),
 )
 

@@ -6,6 +6,7 @@ from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
+from jobs.intelligence import INTELLIGENCE_CRON, INTELLIGENCE_FUNCTIONS
 from jobs.messaging import MESSAGING_CRON, MESSAGING_FUNCTIONS
 from jobs.metrics import after_job_end, instrumented_cron, instrumented_functions, on_job_end, on_job_start
 from jobs.queue import QUEUE_NAME
@@ -23,6 +24,7 @@ class WorkerSettings:
             func(process_events, keep_result=0, max_tries=10),
             *AUTOMATION_FUNCTIONS,
             *MESSAGING_FUNCTIONS,
+            *INTELLIGENCE_FUNCTIONS,
         ]
     )
     cron_jobs = instrumented_cron(
@@ -31,6 +33,7 @@ class WorkerSettings:
             cron(expire_waiting_events, minute={17}, second={30}, unique=True),
             *AUTOMATION_CRON,
             *MESSAGING_CRON,
+            *INTELLIGENCE_CRON,
         ]
     )
     on_job_start = staticmethod(on_job_start)

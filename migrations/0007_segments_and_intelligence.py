@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='IngestedEvent',
             name='customer_id',
-            field=fields.UUIDField(null=True, description='The customer processing found the event to be about.'),
+            field=fields.UUIDField(null=True, description='The customer processing found it to be about.'),
         ),
         ops.AddIndex(
             model_name='IngestedEvent',

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     kavenegar_base_url: str = "https://api.kavenegar.com"
     kavenegar_sender: str = ""
     sms_timeout_seconds: float = 10.0
+    sms_part_price: int = Field(
+        default=1_500,
+        ge=0,
+        description="What one SMS part costs the store, in rials (IRR): the figure segment previews price with.",
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

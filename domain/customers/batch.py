@@ -17,7 +17,8 @@ from uuid import UUID, uuid4
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.customers.service import PURCHASE_STATUSES, CustomerIn
+from domain.customers.calendar import month_and_day
+from domain.customers.service import CustomerIn
 from domain.errors import DomainError
 
 
@@ -34,6 +35,8 @@ class CustomerRow:
     last_name: str = ""
     city: str = ""
     birthday: date | None = None
+    birth_month: int | None = None
+    birth_day: int | None = None
     marketing_consent: bool = True
     consent_source: str = "store"
     consent_changed_at: datetime | None = None
@@ -58,6 +61,8 @@ _TYPES = {
     "last_name": "text",
     "city": "text",
     "birthday": "date",
+    "birth_month": "int2",
+    "birth_day": "int2",
     "marketing_consent": "bool",
     "consent_source": "text",
     "consent_changed_at": "timestamptz",
@@ -77,29 +82,13 @@ SELECT $1, {", ".join(f"u.{name}" for name in _COLUMNS)}, '[]'::jsonb, 0, 0, u.c
 FROM unnest({_UNNEST}) AS u({", ".join(_COLUMNS)})
 """
 
-_REFRESH_METRICS = """
-UPDATE customers AS c
-SET orders_count = m.orders_count, total_spent = COALESCE(m.total_spent, 0),
-    first_order_at = m.first_order_at, last_order_at = m.last_order_at
-FROM unnest($2::uuid[]) AS t(id)
--- one index look-up per customer, whatever plan the statement is given (never a scan of the orders)
-CROSS JOIN LATERAL (
-    SELECT count(*) AS orders_count,
-           -- what the customer kept paying for: an order's refunds never count past its total
-           sum(GREATEST(o.total - o.refunded_total, 0)) AS total_spent,
-           min(o.placed_at) AS first_order_at, max(o.placed_at) AS last_order_at
-    FROM orders AS o
-    WHERE o.tenant_id = $1 AND o.customer_id = t.id AND o.status = ANY($3::text[])
-) AS m
-WHERE c.tenant_id = $1 AND c.id = t.id
-"""
-
 
 class CustomerBatch:
     """The customers one batch of events can reach, indexed by what identifies them."""
 
-    def __init__(self, tenant_id: UUID, rows: Iterable[CustomerRow]) -> None:
+    def __init__(self, tenant_id: UUID, rows: Iterable[CustomerRow], *, calendar: str = "jalali") -> None:
         self.tenant_id = tenant_id
+        self.calendar = calendar
         self._by_external: dict[str, CustomerRow] = {}
         self._by_phone: dict[str, CustomerRow] = {}
         self._by_email: dict[str, list[CustomerRow]] = {}
@@ -110,16 +99,23 @@ class CustomerBatch:
 
     @classmethod
     async def load(
-        cls, connection: BaseDBAsyncClient, *, tenant_id: UUID, mentioned: Sequence[CustomerIn]
+        cls,
+        connection: BaseDBAsyncClient,
+        *,
+        tenant_id: UUID,
+        mentioned: Sequence[CustomerIn],
+        calendar: str = "jalali",
     ) -> CustomerBatch:
-        """Every stored customer that any of ``mentioned`` could identify, in one statement."""
+        """Every stored customer that any of ``mentioned`` could identify, in one statement.
+
+        ``calendar`` is the store's: birthdays are also kept as a month and day in it."""
         external_ids = sorted({c.external_id for c in mentioned if c.external_id})
         phones = sorted({c.phone for c in mentioned if c.phone})
         emails = sorted({c.email for c in mentioned if c.email})
         if not (external_ids or phones or emails):
-            return cls(tenant_id, ())
+            return cls(tenant_id, (), calendar=calendar)
         records = await connection.execute_query_dict(_LOAD, [tenant_id, external_ids, phones, emails])
-        return cls(tenant_id, (CustomerRow(**record) for record in records))
+        return cls(tenant_id, (CustomerRow(**record) for record in records), calendar=calendar)
 
     def upsert(self, customer_in: CustomerIn, *, now: datetime) -> tuple[CustomerRow, bool]:
         """Find the customer these details identify, or create them; fill in what is newly known.
@@ -153,12 +149,18 @@ class CustomerBatch:
             if name == "email" and value != row.email:
                 self._move_email(row, value)
             setattr(row, name, value)
+        if customer_in.birthday is not None:
+            row.birth_month, row.birth_day = month_and_day(customer_in.birthday, calendar=self.calendar)
         consent = customer_in.marketing_consent
         if consent is not None and consent != row.marketing_consent:
             row.marketing_consent, row.consent_source, row.consent_changed_at = consent, "store", now
         if before is not None and before != row:  # a returning customer often says nothing new
             self._changed[row.id] = row
         return row, created
+
+    def touched(self) -> set[UUID]:
+        """The customers this batch created or changed."""
+        return set(self._new) | set(self._changed)
 
     async def save(self, connection: BaseDBAsyncClient) -> None:
         """Write the batch's changes: one UPDATE for known customers, then one INSERT for new ones
@@ -197,12 +199,3 @@ def _arrays(rows: Iterable[CustomerRow]) -> list[list[Any]]:
     """One array per column, in ``_COLUMNS`` order (``unnest`` turns them back into rows)."""
     listed = list(rows)
     return [[getattr(row, name) for row in listed] for name in _COLUMNS]
-
-
-async def refresh_metrics(
-    connection: BaseDBAsyncClient, *, tenant_id: UUID, customer_ids: Iterable[UUID]
-) -> None:
-    """Recompute order count, spend and first/last order of these customers, in one statement."""
-    wanted = sorted(set(customer_ids))
-    if wanted:
-        await connection.execute_query(_REFRESH_METRICS, [tenant_id, wanted, list(PURCHASE_STATUSES)])

@@ -23,7 +23,9 @@ class Customer(Model):
     city = fields.CharField(max_length=100, default="", db_default="")
     birthday = fields.DateField(null=True)
     birth_month = fields.SmallIntField(null=True, description="The birthday's month in the store's calendar.")
-    birth_day = fields.SmallIntField(null=True, description="The birthday's day of month in the store's calendar.")
+    birth_day = fields.SmallIntField(
+        null=True, description="The birthday's day of month in the store's calendar."
+    )
     marketing_consent = fields.BooleanField(default=True, db_default=True)
     consent_source = fields.CharField(max_length=32, default="store", db_default="store")
     consent_changed_at = fields.DatetimeField(null=True)
@@ -33,7 +35,9 @@ class Customer(Model):
     total_spent = fields.BigIntField(default=0, db_default=0, description="minor units of the store currency")
     first_order_at = fields.DatetimeField(null=True)
     last_order_at = fields.DatetimeField(null=True)
-    average_order_value = fields.BigIntField(default=0, db_default=0, description="total_spent / orders_count")
+    average_order_value = fields.BigIntField(
+        default=0, db_default=0, description="total_spent / orders_count"
+    )
     average_days_between_orders = fields.FloatField(null=True)
     median_days_between_orders = fields.FloatField(null=True)
     refunds_count = fields.IntField(default=0, db_default=0)

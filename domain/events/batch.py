@@ -21,7 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.bulk import columns
 from domain.commerce.batch import OrderBatch, OrderInput
 from domain.commerce.service import awaited_order
-from domain.customers.batch import CustomerBatch, refresh_metrics
+from domain.customers.batch import CustomerBatch
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError, NotYetKnown
 from domain.events.domain_events import CustomerCreated, DomainEvent, OrderCompleted, OrderReversed
@@ -36,6 +36,8 @@ from domain.events.schema import (
     validate_event,
 )
 from domain.incentives.settlement import CreditAction, settle_orders
+from domain.intelligence.metrics import refresh_customers
+from domain.segments.refresh import announced, refresh_segments
 from domain.tenancy.models import Tenant
 
 Handler = Callable[[Sequence[DomainEvent]], Awaitable[Sequence[Any]]]
@@ -93,22 +95,23 @@ RETURNING id, occurred_at, payload::text AS payload, waiting_for, waiting_since,
 _MARK = """
 UPDATE ingested_events AS e
 SET status = u.status, error = u.error, attempts = e.attempts + 1, waiting_for = u.waiting_for,
-    waiting_since = u.waiting_since,
+    waiting_since = u.waiting_since, customer_id = COALESCE(u.customer_id, e.customer_id),
     processed_at = CASE WHEN u.status = 'processed' THEN $2 ELSE e.processed_at END
-FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-    AS u(id, status, error, waiting_for, waiting_since)
+FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[])
+    AS u(id, status, error, waiting_for, waiting_since, customer_id)
 WHERE e.tenant_id = $1 AND e.id = u.id
 """
 WAITS_SUFFIX = " The event waits for it."
 
-Mark = tuple[int, str, str | None, str | None, datetime | None]
-"""How an event ends its attempt: (event id, status, error, waiting_for, waiting_since)."""
+Mark = tuple[int, str, str | None, str | None, datetime | None, UUID | None]
+"""How an event ends its attempt: (event id, status, error, waiting_for, waiting_since, the customer it
+was found to be about)."""
 
 
 async def mark(connection: BaseDBAsyncClient, tenant_id: UUID, now: datetime, marks: Sequence[Mark]) -> None:
     """One more attempt of each event, ending in its status (one statement for all)."""
     if marks:
-        await connection.execute_query(_MARK, [tenant_id, now, *columns(marks, 5)])
+        await connection.execute_query(_MARK, [tenant_id, now, *columns(marks, 6)])
 
 
 @dataclass
@@ -118,6 +121,8 @@ class _Step:
     caused: list[DomainEvent] = field(default_factory=list)
     resolves: str | None = None
     """What it brought into being that other events may be waiting for (``order:1042``)."""
+    customer_id: UUID | None = None
+    """The customer the event was about, for their timeline."""
 
 
 _Event = tuple[Stored, ValidatedEvent | EventRejection]
@@ -151,12 +156,15 @@ class Batch:
             self.connection, [event.data.refund_id for event in valid if isinstance(event.data, RefundData)]
         )
         self.customers = await CustomerBatch.load(
-            self.connection, tenant_id=tenant_id, mentioned=self._people(valid)
+            self.connection, tenant_id=tenant_id, mentioned=self._people(valid), calendar=self.tenant.calendar
         )
         report = self._apply_all(events)
         await self.customers.save(self.connection)
         await self.orders.save(self.connection)
-        await refresh_metrics(self.connection, tenant_id=tenant_id, customer_ids=self.metrics_of)
+        await refresh_customers(
+            self.connection, tenant_id=tenant_id, customer_ids=self.metrics_of, now=self.now
+        )
+        self.caused.extend(await self._refresh_segments())
         await mark(self.connection, tenant_id, self.now, self.marks)
         for handler in handlers:
             report.created.extend(await handler(self.caused))
@@ -206,10 +214,10 @@ class Batch:
                 held.setdefault(wait.awaited, []).append(((item, event), wait))
                 continue
             except DomainError as exc:
-                self.marks.append((item.id, "failed", f"{exc.code}: {exc.message}", None, None))
+                self.marks.append((item.id, "failed", f"{exc.code}: {exc.message}", None, None, None))
                 report.failed += 1
                 continue
-            self.marks.append((item.id, "processed", None, None, None))
+            self.marks.append((item.id, "processed", None, None, None, step.customer_id))
             report.processed += 1
             self.caused.extend(step.caused)
             if step.resolves:
@@ -221,13 +229,20 @@ class Batch:
         for awaited, waits in held.items():
             for (item, _), reason in waits:
                 self.marks.append(
-                    (item.id, "waiting", f"{reason.code}: {reason.message}{WAITS_SUFFIX}", awaited, self.now)
+                    (
+                        item.id,
+                        "waiting",
+                        f"{reason.code}: {reason.message}{WAITS_SUFFIX}",
+                        awaited,
+                        self.now,
+                        None,
+                    )
                 )
                 report.waiting += 1
         for awaited, still in self.released.items():  # their order's event failed: they wait on
             for item, _ in still:
                 earlier, since = self.was_waiting[item.id]
-                self.marks.append((item.id, "waiting", earlier, awaited, since))
+                self.marks.append((item.id, "waiting", earlier, awaited, since, None))
                 report.waiting += 1
         return report
 
@@ -239,7 +254,9 @@ class Batch:
             person = self.people[id(event)]
             assert person is not None  # a customer event always describes one
             row, created = self.customers.upsert(person, now=self.now)
-            return _Step([CustomerCreated(tenant_id, row.id, occurred_at)] if created else [])
+            return _Step(
+                [CustomerCreated(tenant_id, row.id, occurred_at)] if created else [], customer_id=row.id
+            )
         if isinstance(data, OrderData):
             return self._apply_order(event, data, occurred_at)
         if isinstance(data, RefundData):
@@ -247,12 +264,13 @@ class Batch:
             if order.customer_id:
                 self.metrics_of.add(order.customer_id)
             if not fully_refunded:
-                return _Step()
+                return _Step(customer_id=order.customer_id)
             self.credit.setdefault(order.external_id, []).append("refunded")
-            return _Step([OrderReversed(tenant_id, order.id, order.customer_id, "refunded", occurred_at)])
+            reversed_ = OrderReversed(tenant_id, order.id, order.customer_id, "refunded", occurred_at)
+            return _Step([reversed_], customer_id=order.customer_id)
         if isinstance(data, PaymentData):
-            self.orders.record_payment(data, occurred_at=occurred_at)
-            return _Step()
+            paid = self.orders.record_payment(data, occurred_at=occurred_at)
+            return _Step(customer_id=paid.customer_id)
         raise DomainError("UNSUPPORTED_EVENT", f"No processing for {event.type}.")
 
     def _apply_order(self, event: ValidatedEvent, data: OrderData, occurred_at: datetime) -> _Step:
@@ -290,7 +308,14 @@ class Batch:
                 OrderReversed(tenant_id, order.id, order.customer_id, change.reversal_reason, occurred_at)
             )
         # A new order may have refunds and payments waiting for it.
-        return _Step(caused, awaited_order(data.external_id) if change.previous_status is None else None)
+        resolves = awaited_order(data.external_id) if change.previous_status is None else None
+        return _Step(caused, resolves, order.customer_id)
+
+    async def _refresh_segments(self) -> list[DomainEvent]:
+        """Reconsider the segments of the customers this batch touched; announce who entered and left."""
+        touched = self.metrics_of | self.customers.touched()
+        changes = await refresh_segments(tenant_id=self.tenant.id, now=self.now, customer_ids=sorted(touched))
+        return announced(self.tenant.id, changes, at=self.now)
 
     async def _settle_credit(self) -> None:
         """Capture or give back the credit of the orders whose events say so, once per order, after

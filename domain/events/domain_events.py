@@ -45,4 +45,26 @@ class CustomerCreated:
     name: Literal["customer.created"] = "customer.created"
 
 
-DomainEvent = OrderCompleted | OrderReversed | CustomerCreated
+@dataclass(frozen=True)
+class SegmentEntered:
+    """A customer became a member of a segment (a refresh found them matching its conditions)."""
+
+    tenant_id: UUID
+    segment_id: UUID
+    customer_id: UUID
+    occurred_at: datetime
+    name: Literal["segment.entered"] = "segment.entered"
+
+
+@dataclass(frozen=True)
+class SegmentLeft:
+    """A customer stopped being a member of a segment."""
+
+    tenant_id: UUID
+    segment_id: UUID
+    customer_id: UUID
+    occurred_at: datetime
+    name: Literal["segment.left"] = "segment.left"
+
+
+DomainEvent = OrderCompleted | OrderReversed | CustomerCreated | SegmentEntered | SegmentLeft

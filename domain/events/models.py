@@ -36,7 +36,7 @@ class IngestedEvent(Model):
         max_length=160, null=True, description="What a waiting event waits for, such as ``order:1042``."
     )
     waiting_since = fields.DatetimeField(null=True)
-    customer_id = fields.UUIDField(null=True, description="The customer processing found the event to be about.")
+    customer_id = fields.UUIDField(null=True, description="The customer processing found it to be about.")
 
     class Meta:
         table = "ingested_events"

@@ -125,7 +125,7 @@ async def _process(
             connection,
             tenant.id,
             now,
-            [(events[0].id, "failed", f"INTERNAL: {type(exc).__name__}", None, None)],
+            [(events[0].id, "failed", f"INTERNAL: {type(exc).__name__}", None, None, None)],
         )
         report.failed += 1
         return
