@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     sms_part_price: int = Field(
         default=1_500,
         ge=0,
-        description="What one SMS part costs the store, in rials (IRR): the figure segment previews price with.",
+        description="What one SMS part costs the store, in rials (IRR), as segment previews price it.",
     )
 
     log_level: str = "INFO"
