@@ -1,7 +1,8 @@
 """The demo store ``revisit dev`` opens with, built through the product's own services.
 
 An owner, a Persian store in toman, an access key, 18 months of synthetic customers and orders sent
-through the same ingestion the REST endpoint uses, and an active 5 % cashback automation. Seeding is
+through the same ingestion the REST endpoint uses, the store's scores, stages and built-in lifecycle
+segments with two segments of its own, and an active 5 % cashback automation. Seeding is
 idempotent: a finished demo store is left alone, and a run interrupted half-way picks up where it
 stopped (events are keyed by id, so sending them again only finds duplicates).
 """
@@ -24,6 +25,8 @@ from domain.automation.models import Automation
 from domain.events.models import IngestedEvent
 from domain.events.processing import ProcessReport, drain
 from domain.events.service import store_events
+from domain.intelligence.refresh import refresh_store
+from domain.segments import service as segments
 from domain.tenancy import security
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Membership, StoreKey, User
@@ -54,6 +57,35 @@ CASHBACK: dict[str, Any] = {
         },
     ],
 }
+
+SEGMENTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    (
+        "وفادارانی که دیر کرده‌اند",
+        "Customers with three or more orders whose last one was over 45 days ago: worth a win-back.",
+        {
+            "version": 1,
+            "match": {
+                "all": [
+                    {"field": "orders_count", "op": "gte", "value": 3},
+                    {"field": "days_since_last_order", "op": "gt", "value": 45},
+                ]
+            },
+        },
+    ),
+    (
+        "پرخریدهای تهران",
+        "Tehran customers in the top two fifths by money spent.",
+        {
+            "version": 1,
+            "match": {
+                "all": [
+                    {"field": "city", "op": "in", "value": ["تهران"]},
+                    {"field": "monetary_score", "op": "gte", "value": 4},
+                ]
+            },
+        },
+    ),
+)
 
 Progress = Callable[[str], None]
 
@@ -104,6 +136,7 @@ async def ensure_demo_store(
 
     await _send_history(tenant_id, moment, say)
     await _process_all(tenant_id, say)
+    await _segments(tenant_id, say)
 
     say("Creating and activating the cashback automation")
     async with in_transaction():
@@ -154,6 +187,18 @@ async def _process_all(tenant_id: UUID, say: Progress) -> None:
     totals = await drain(tenant_id=tenant_id, on_batch=progress)
     if totals.busy:
         say("The worker is processing the rest of the events")
+
+
+async def _segments(tenant_id: UUID, say: Progress) -> None:
+    """Learn the store (scores, stages, the built-in lifecycle segments) and add two of an owner's own."""
+    say("Learning the store and refreshing its segments")
+    now = datetime.now(UTC)
+    await refresh_store(tenant_id=tenant_id, now=now)
+    async with in_transaction():
+        for name, description, definition in SEGMENTS:
+            await segments.create(
+                tenant_id=tenant_id, name=name, description=description, definition=definition, now=now
+            )
 
 
 async def _summary(tenant_id: UUID, data_dir: Path, *, created: bool) -> DemoStore:
