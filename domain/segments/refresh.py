@@ -47,15 +47,19 @@ SELECT (SELECT array_agg(customer_id) FROM came) AS entered,
        (SELECT count(*) FROM wanted) AS wanted
 """
 
-_LOCK = "SELECT id FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+# Each refresh locks its segments' rows (in one order, so two refreshes never deadlock): a nightly
+# refresh and a batch of events never open the same stay twice.
+_LOCK = "SELECT id FROM segments WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR UPDATE"
 
-_SIZE = """
-UPDATE segments SET member_count = {size}, refreshed_at = $3, updated_at = now()
-WHERE tenant_id = $1 AND id = $2
+_SIZES = """
+UPDATE segments AS s SET member_count = {size}, refreshed_at = $2, updated_at = now()
+FROM unnest($3::uuid[], $4::int[]) AS u(id, figure)
+WHERE s.tenant_id = $1 AND s.id = u.id
 """
 _HISTORY = """
 INSERT INTO segment_sizes (tenant_id, segment_id, measured_at, size, entered, "left")
-VALUES ($1, $2, $3, $4, $5, $6)
+SELECT $1, u.id, $2, u.size, u.entered, u.left FROM unnest($3::uuid[], $4::int[], $5::int[], $6::int[])
+    AS u(id, size, entered, "left")
 """
 
 
@@ -89,14 +93,19 @@ async def refresh_segments(
     ``customer_ids``. Runs in the caller's transaction; returns the changes in refresh order."""
     if customer_ids is not None and not customer_ids:
         return []
-    connection = connections.get("default")
-    tenant = await Tenant.get(id=tenant_id)
-    clock = Clock(now=now, timezone=ZoneInfo(tenant.timezone))
     segments = await _in_dependency_order(tenant_id, only)
+    if not segments:
+        return []
+    connection = connections.get("default")
+    [timezone] = await Tenant.filter(id=tenant_id).values_list("timezone", flat=True)
+    clock = Clock(now=now, timezone=ZoneInfo(str(timezone)))
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
-    return [
+    await connection.execute_query(_LOCK, [tenant_id, sorted(segment.id for segment, _ in segments)])
+    changes = [
         await _refresh_one(connection, segment, definition, clock, wanted) for segment, definition in segments
     ]
+    await _record_sizes(connection, tenant_id, changes, clock.now, full=wanted is None)
+    return changes
 
 
 async def _refresh_one(
@@ -107,7 +116,6 @@ async def _refresh_one(
     customer_ids: list[UUID] | None,
 ) -> SegmentChange:
     tenant_id = segment.tenant_id  # type: ignore[attr-defined]
-    await connection.execute_query(_LOCK, [tenant_id, segment.id])
     compiler = Compiler(tenant_id, clock, Scope.ALL if customer_ids is None else Scope.SOME)
     condition = compiler.condition(definition)
     parameters = compiler.parameters
@@ -121,21 +129,28 @@ async def _refresh_one(
     )
     row: dict[str, Any] = (await connection.execute_query_dict(sql, parameters.values))[0]
     entered, left = tuple(row["entered"] or ()), tuple(row["left"] or ())
-    if customer_ids is None:
-        size = int(row["wanted"])
-        await connection.execute_query(_SIZE.format(size="$4"), [tenant_id, segment.id, clock.now, size])
-        await connection.execute_query(
-            _HISTORY, [tenant_id, segment.id, clock.now, size, len(entered), len(left)]
-        )
-    else:
-        size = segment.member_count + len(entered) - len(left)
-        if entered or left:
-            await connection.execute_query(
-                _SIZE.format(size="member_count + $4"),
-                [tenant_id, segment.id, clock.now, len(entered) - len(left)],
-            )
-    segment.member_count = size
+    full = customer_ids is None
+    size = int(row["wanted"]) if full else segment.member_count + len(entered) - len(left)
     return SegmentChange(segment.id, entered, left, size)
+
+
+async def _record_sizes(
+    connection: BaseDBAsyncClient, tenant_id: UUID, changes: list[SegmentChange], now: datetime, *, full: bool
+) -> None:
+    """Sizes after a full refresh (and a line of history each); after a partial one, the moves."""
+    if full:
+        ids, sizes = [c.segment_id for c in changes], [c.size for c in changes]
+        await connection.execute_query(_SIZES.format(size="u.figure"), [tenant_id, now, ids, sizes])
+        entered, left = [len(c.entered) for c in changes], [len(c.left) for c in changes]
+        await connection.execute_query(_HISTORY, [tenant_id, now, ids, sizes, entered, left])
+        return
+    moved = [change for change in changes if change.entered or change.left]
+    if moved:
+        deltas = [len(c.entered) - len(c.left) for c in moved]
+        await connection.execute_query(
+            _SIZES.format(size="s.member_count + u.figure"),
+            [tenant_id, now, [c.segment_id for c in moved], deltas],
+        )
 
 
 async def _in_dependency_order(

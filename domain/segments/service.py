@@ -14,6 +14,7 @@ from uuid import UUID
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from domain.automation.models import Automation
 from domain.customers.models import Customer
@@ -57,9 +58,10 @@ async def create(
     if earlier is not None:
         return _same_or_refuse(earlier, kind, stored)
     try:
-        segment = await Segment.create(
-            tenant_id=tenant_id, name=name, description=description, kind=kind, definition=stored
-        )
+        async with in_transaction():  # a savepoint: a lost race leaves the caller's transaction usable
+            segment = await Segment.create(
+                tenant_id=tenant_id, name=name, description=description, kind=kind, definition=stored
+            )
     except IntegrityError:  # a concurrent request made it first
         return _same_or_refuse(await Segment.get(tenant_id=tenant_id, name=name), kind, stored)
     if parsed:
