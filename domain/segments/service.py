@@ -142,11 +142,18 @@ async def add_members(
 ) -> int:
     """Put customers in a static list; returns how many were not in it already. Idempotent."""
     segment = await _static(tenant_id, segment_id, customer_ids)
-    known = await Customer.filter(tenant_id=tenant_id, id__in=list(set(customer_ids))).values_list(
-        "id", flat=True
-    )
-    if len(known) != len(set(customer_ids)):
+    wanted = sorted(set(customer_ids))
+    known = await Customer.filter(tenant_id=tenant_id, id__in=wanted).count()
+    if known != len(wanted):
         raise NotFound("Customer", field="customerIds")
+    return await put_members(segment, wanted, now=now)
+
+
+async def put_members(segment: Segment, customer_ids: list[UUID], *, now: datetime) -> int:
+    """Open a stay in the static list for each of these customers of its store not in it already."""
+    if segment.kind != "static":
+        raise DomainError("NOT_STATIC", "Only static lists take members by hand.", field="id")
+    tenant_id = segment.tenant_id  # type: ignore[attr-defined]
     connection = connections.get("default")
     await connection.execute_query(
         "SELECT id FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenant_id, segment.id]
@@ -155,7 +162,7 @@ async def add_members(
         "INSERT INTO segment_memberships (tenant_id, segment_id, customer_id, entered_at)"
         " SELECT $1, $2, t.id, $4 FROM unnest($3::uuid[]) AS t(id)"
         " ON CONFLICT (tenant_id, segment_id, customer_id) WHERE left_at IS NULL DO NOTHING RETURNING 1",
-        [tenant_id, segment.id, sorted(set(known)), now],
+        [tenant_id, segment.id, customer_ids, now],
     )
     await _recount(segment, now)
     return len(added)
