@@ -25,21 +25,27 @@ from domain.segments.definition import Definition, parse
 from domain.segments.models import Segment
 from domain.tenancy.models import Tenant
 
+# The difference between who should be in and who is in is a FULL JOIN: PostgreSQL runs it as a hash or
+# merge join whatever its estimates (never a nested loop), so a refresh costs members + matches, not
+# their product, even right after a bulk load when the memberships have no statistics yet.
 _REFRESH = """
 WITH wanted AS MATERIALIZED (
     SELECT c.id FROM customers AS c WHERE c.tenant_id = $1 {scope} AND {condition}
+), present AS MATERIALIZED (
+    SELECT m.customer_id FROM segment_memberships AS m
+    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL {member_scope}
+), moves AS MATERIALIZED (
+    SELECT w.id AS entering, p.customer_id AS leaving
+    FROM wanted AS w FULL JOIN present AS p ON p.customer_id = w.id
+    WHERE w.id IS NULL OR p.customer_id IS NULL
 ), gone AS (
     UPDATE segment_memberships AS m SET left_at = {now}
-    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL {member_scope}
-      AND NOT EXISTS (SELECT 1 FROM wanted AS w WHERE w.id = m.customer_id)
+    FROM moves
+    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL AND m.customer_id = moves.leaving
     RETURNING m.customer_id
 ), came AS (
     INSERT INTO segment_memberships (tenant_id, segment_id, customer_id, entered_at)
-    SELECT $1, {segment}, w.id, {now} FROM wanted AS w
-    WHERE NOT EXISTS (
-        SELECT 1 FROM segment_memberships AS m
-        WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.customer_id = w.id AND m.left_at IS NULL
-    )
+    SELECT $1, {segment}, moves.entering, {now} FROM moves WHERE moves.entering IS NOT NULL
     RETURNING customer_id
 )
 SELECT (SELECT array_agg(customer_id) FROM came) AS entered,
