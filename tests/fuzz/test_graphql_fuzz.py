@@ -114,6 +114,8 @@ CUSTOM_SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
     "Money": st.integers().map(_literal),
     "DateTime": st.datetimes(timezones=st.just(UTC)).map(lambda moment: _literal(moment.isoformat())),
     "Date": st.dates().map(lambda day: _literal(day.isoformat())),
+    # A file travels only as a multipart part; written inline it must still get a typed answer.
+    "Upload": (st.none() | hostile_text).map(_literal),
 }
 DOCUMENTS = st.one_of(
     *(
