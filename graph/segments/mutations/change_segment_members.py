@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from uuid import UUID
 
 import strawberry
 from tortoise.transactions import in_transaction
@@ -11,6 +13,26 @@ from domain.segments import service as segments
 from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
 from graph.segments.types import WRITE, Segment, SegmentPayload, segment_errors
+
+Change = Callable[..., Awaitable[int]]
+
+
+async def _change(
+    info: Info,
+    change: Change,
+    id: strawberry.ID,
+    customer_ids: Sequence[strawberry.ID],
+    tenant_id: strawberry.ID | None,
+) -> SegmentPayload:
+    scope = info.context.require_tenant(optional_uuid(tenant_id))
+    segment_id = to_uuid(id, what="Segment")
+    ids: list[UUID] = [to_uuid(value, what="Customer") for value in customer_ids]
+    async with in_transaction():
+        changed = await change(
+            tenant_id=scope, segment_id=segment_id, customer_ids=ids, now=datetime.now(UTC)
+        )
+        segment = await segments.get(tenant_id=scope, segment_id=segment_id)
+    return SegmentPayload(segment=Segment.from_model(segment), changed=changed)
 
 
 @strawberry.type
@@ -27,17 +49,7 @@ class ChangeSegmentMembersMutation:
         customer_ids: list[strawberry.ID],
         tenant_id: strawberry.ID | None = None,
     ) -> SegmentPayload:
-        scope = info.context.require_tenant(optional_uuid(tenant_id))
-        ids = [to_uuid(value, what="Customer") for value in customer_ids]
-        async with in_transaction():
-            changed = await segments.add_members(
-                tenant_id=scope,
-                segment_id=to_uuid(id, what="Segment"),
-                customer_ids=ids,
-                now=datetime.now(UTC),
-            )
-            segment = await segments.get(tenant_id=scope, segment_id=to_uuid(id, what="Segment"))
-        return SegmentPayload(segment=Segment.from_model(segment), changed=changed)
+        return await _change(info, segments.add_members, id, customer_ids, tenant_id)
 
     @strawberry.mutation(
         description="Take customers out of a static list (their stay is closed, its history kept).",
@@ -51,14 +63,4 @@ class ChangeSegmentMembersMutation:
         customer_ids: list[strawberry.ID],
         tenant_id: strawberry.ID | None = None,
     ) -> SegmentPayload:
-        scope = info.context.require_tenant(optional_uuid(tenant_id))
-        ids = [to_uuid(value, what="Customer") for value in customer_ids]
-        async with in_transaction():
-            changed = await segments.remove_members(
-                tenant_id=scope,
-                segment_id=to_uuid(id, what="Segment"),
-                customer_ids=ids,
-                now=datetime.now(UTC),
-            )
-            segment = await segments.get(tenant_id=scope, segment_id=to_uuid(id, what="Segment"))
-        return SegmentPayload(segment=Segment.from_model(segment), changed=changed)
+        return await _change(info, segments.remove_members, id, customer_ids, tenant_id)
