@@ -55,6 +55,11 @@ mutation Add($id: ID!, $ids: [ID!]!) {
   addSegmentMembers(id: $id, customerIds: $ids) { changed segment { memberCount } errors { code field } }
 }
 """
+REMOVE = """
+mutation Remove($id: ID!, $ids: [ID!]!) {
+  removeSegmentMembers(id: $id, customerIds: $ids) { changed segment { memberCount } errors { code field } }
+}
+"""
 CUSTOMERS = "query { customers(first: 50) { nodes { id externalId } } }"
 
 
@@ -212,6 +217,17 @@ async def test_static_lists_take_members_once(client: ApiClient, db: None) -> No
     )
     assert first.ok()["addSegmentMembers"]["changed"] == 2
     assert again.ok()["addSegmentMembers"] == {"changed": 0, "segment": {"memberCount": 2}, "errors": []}
+    removed = await client.graphql(
+        REMOVE, {"id": segment["id"], "ids": ids[:1]}, token=owner.token, tenant=owner.tenant_id
+    )
+    assert removed.ok()["removeSegmentMembers"] == {"changed": 1, "segment": {"memberCount": 1}, "errors": []}
+    unknown = await client.graphql(
+        ADD,
+        {"id": segment["id"], "ids": ["00000000-0000-4000-8000-000000000000"]},
+        token=owner.token,
+        tenant=owner.tenant_id,
+    )
+    assert [error["code"] for error in unknown.ok()["addSegmentMembers"]["errors"]] == ["NOT_FOUND"]
 
 
 async def test_analysts_read_segments_but_do_not_write_them(client: ApiClient, db: None) -> None:
