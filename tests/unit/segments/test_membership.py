@@ -3,8 +3,12 @@ out at once, and a full refresh catches up what time alone changed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from domain.events.domain_events import DomainEvent, SegmentEntered, SegmentLeft
+from domain.events.processing import process_pending
+from domain.events.service import store_events
 from domain.segments import service as segments
 from domain.segments.models import SegmentMembership, SegmentSize
 from domain.segments.refresh import refresh_segments
@@ -115,3 +119,27 @@ async def test_a_refresh_repeated_changes_nothing(db: None) -> None:
     # then
     assert [(change.entered, change.left, change.size) for change in again] == [((), (), 1)]
     assert await SegmentMembership.filter(segment_id=segment.id).count() == 1
+
+
+async def test_processing_announces_who_entered_and_left_to_its_handlers(db: None) -> None:
+    """Journeys will enrol on segment.entered: the handlers of a batch hear it with the customer."""
+    owner = await make_owner()
+    tenant = owner.tenant.id
+    await deliver(tenant, [order_event(customer="reza", placed_at=days_before(NOW, 3))], now=NOW)
+    segment = await segments.create(tenant_id=tenant, name="Repeat buyers", definition=REPEAT_BUYERS, now=NOW)
+    heard: list[object] = []
+
+    async def listen(events: Sequence[DomainEvent]) -> list[object]:
+        heard.extend(event for event in events if isinstance(event, SegmentEntered | SegmentLeft))
+        return []
+
+    # when
+    await store_events(
+        tenant_id=tenant,
+        source="api",
+        raw_events=[order_event(customer="reza", placed_at=days_before(NOW, 1))],
+    )
+    await process_pending(tenant_id=tenant, now=NOW, handlers=(listen,))
+    # then
+    reza = await customer_named(tenant, "reza")
+    assert heard == [SegmentEntered(tenant, segment.id, reza.id, NOW)]
