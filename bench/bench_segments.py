@@ -122,7 +122,15 @@ BY_HAND: dict[str, tuple[str, str | None]] = {
         "c.city IN ('تهران', 'شیراز') AND c.tags ?| array['vip', 'wholesale']",
         None,
     ),
-    "High churn risk": ("c.probability_active <= 0.3", None),
+    # BG/NBD P(alive) <= 0.3 with the store's fitted parameters, filled in by ``by_hand``
+    "High churn risk": (
+        "c.orders_count > 0 AND 1.0 / (1.0 + CASE WHEN c.orders_count > 1"
+        " THEN ({a} / ({b} + c.orders_count - 2))"
+        " * power(({alpha} + extract(epoch FROM $2::timestamptz - c.first_order_at) / 86400)"
+        " / ({alpha} + extract(epoch FROM c.last_order_at - c.first_order_at) / 86400),"
+        " {r} + c.orders_count - 1) ELSE 0 END) <= 0.3",
+        None,
+    ),
     "No order in 90 days": ("c.last_order_at <= $2::timestamptz - interval '90 days'", None),
     "p-12 twice in 90 days": (
         f"(SELECT count(DISTINCT o.id) FROM {LINES} WHERE {PURCHASED} AND o.customer_id = c.id"
@@ -272,9 +280,11 @@ class Run:
     async def by_hand(self, now: datetime, ids: Sequence[UUID] | None = None) -> tuple[float, dict[str, int]]:
         """Every segment's count by hand (restricted to ``ids`` when given), and the seconds it took."""
         model = await self.connection.fetchrow(
-            "SELECT purchase_cycle_days, frequency_breaks FROM store_intelligence WHERE tenant_id = $1",
+            "SELECT purchase_cycle_days, frequency_breaks, model_r, model_alpha, model_a, model_b"
+            " FROM store_intelligence WHERE tenant_id = $1",
             self.tenant_id,
         )
+        fitted = {name: float(model[f"model_{name}"]) for name in ("r", "alpha", "a", "b")}
         cycle, breaks = round(model["purchase_cycle_days"]), json.loads(model["frequency_breaks"])
         loyal = max(3, math.ceil(breaks[3])) if len(breaks) == 4 else 3  # as StoreModel.loyal_orders
         segments_here = await Segment.filter(tenant_id=self.tenant_id).order_by("created_at", "id")
@@ -285,6 +295,7 @@ class Run:
                 predicate, whole = builtin_by_hand(segment.builtin_key or "", cycle, loyal), None
             else:
                 predicate, whole = BY_HAND[segment.name]
+                predicate = predicate.format(**fitted) if "{alpha}" in predicate else predicate
             if whole is not None and ids is None:
                 counts[segment.name] = await self.scalar(whole, now)
             else:
@@ -403,6 +414,25 @@ async def full_refresh(run: Run, now: datetime, what: str) -> float:
     return ours
 
 
+async def segments_alone(run: Run, now: datetime) -> float:
+    """Every segment of the store refreshed for every customer, without relearning the store: the
+    segment part of the nightly refresh, which the 10 s target is about."""
+    async with recording() as statements:
+        ours, changes = await timed(refresh_segments(tenant_id=run.tenant_id, now=now))
+    theirs, counts = await run.by_hand(now)
+    moved = sum(len(change.entered) + len(change.left) for change in changes)
+    run.row(
+        f"refresh of the {len(changes)} segments alone, every customer",
+        ours,
+        theirs,
+        f"{run.alike(await run.members(), counts)}; {moved:,} entries and exits; "
+        f"{len(statements.seen)} statements",
+    )
+    if ours > REFRESH_TARGET:
+        await run.explain(statements, "refresh of the segments alone")
+    return ours
+
+
 async def incremental(run: Run, now: datetime) -> None:
     """500 customers order; their metrics, then every segment for them, are refreshed. Undone after."""
     ids: list[UUID] = [
@@ -507,6 +537,7 @@ async def measure(connection: asyncpg.Connection, customers: int, orders: int, s
     await create_custom(run)
     first = await full_refresh(run, run.now, "first (every membership new)")
     nightly = await full_refresh(run, run.now + timedelta(days=1), "a day later (the nightly one)")
+    alone = await segments_alone(run, run.now + timedelta(days=1, hours=1))
     await incremental(run, run.now + timedelta(days=1))
     shown = await previews(run, run.now + timedelta(days=1))
     truth = scale_store.true_model(customers, orders, seed)
@@ -519,8 +550,9 @@ async def measure(connection: asyncpg.Connection, customers: int, orders: int, s
         "|---|---:|---:|---:|---|",
         *run.lines,
         "",
-        f"Targets: full refresh ≤ {REFRESH_TARGET:.0f} s — first {first:.1f} s, nightly {nightly:.1f} s "
-        f"({'met' if nightly <= REFRESH_TARGET else 'not met'}); preview ≤ {PREVIEW_TARGET:.0f} s "
+        f"Targets: refreshing every segment ≤ {REFRESH_TARGET:.0f} s — {alone:.1f} s "
+        f"({'met' if alone <= REFRESH_TARGET else 'not met'}; with relearning the store and rescoring every "
+        f"customer: first {first:.1f} s, nightly {nightly:.1f} s); preview ≤ {PREVIEW_TARGET:.0f} s "
         f"— {shown:.2f} s ({'met' if shown <= PREVIEW_TARGET else 'not met'}).",
         "",
         *run.plans,

@@ -177,11 +177,6 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='Customer',
-            name='expected_next_order_at',
-            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
-        ),
-        ops.AddField(
-            model_name='Customer',
             name='frequency_score',
             field=fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers"),
         ),
@@ -199,11 +194,6 @@ class Migration(migrations.Migration):
             model_name='Customer',
             name='monetary_score',
             field=fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers"),
-        ),
-        ops.AddField(
-            model_name='Customer',
-            name='probability_active',
-            field=fields.FloatField(null=True, description='BG/NBD P(alive) at the last refresh'),
         ),
         ops.AddField(
             model_name='Customer',

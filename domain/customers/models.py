@@ -46,8 +46,6 @@ class Customer(Model):
     frequency_score = fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers")
     monetary_score = fields.SmallIntField(null=True, description="1-5, quintiles of the store's customers")
     lifecycle_stage = fields.CharField(max_length=16, default="prospect", db_default="prospect")
-    probability_active = fields.FloatField(null=True, description="BG/NBD P(alive) at the last refresh")
-    expected_next_order_at = fields.DatetimeField(null=True)
 
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

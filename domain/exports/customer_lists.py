@@ -11,8 +11,8 @@ sent, and no offset is counted past.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 from uuid import UUID
@@ -24,6 +24,8 @@ from tortoise import Tortoise
 from domain.commerce.money import exponent
 from domain.customers.phones import normalise_digits
 from domain.errors import NotFound
+from domain.intelligence import bgnbd, prediction
+from domain.intelligence.store import load
 from domain.segments.models import Segment
 from domain.tenancy.service import get_tenant
 
@@ -61,7 +63,9 @@ _TIMES: Final = frozenset({"first_order_at", "last_order_at", "expected_next_ord
 _START: Final = UUID(int=0)
 """Below every customer id: where the first chunk starts."""
 
-_SELECT: Final = "SELECT " + ", ".join(f"c.{column}" for column in COLUMNS)
+_PREDICTED: Final = ("probability_active", "expected_next_order_at")
+"""Computed for the moment of the export from the row and the store's purchase model."""
+_SELECT: Final = "SELECT " + ", ".join(f"c.{column}" for column in COLUMNS if column not in _PREDICTED)
 _ALL: Final = f"{_SELECT} FROM customers c WHERE c.tenant_id = $1 AND c.id > $2"
 _MEMBERS: Final = (
     f"{_SELECT} FROM segment_memberships m"
@@ -104,6 +108,8 @@ class CustomerExport:
     selection: Selection
     timezone: ZoneInfo
     currency_exponent: int
+    model: bgnbd.Parameters = bgnbd.PRIORS
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     async def chunks(self, *, size: int = CHUNK_SIZE) -> AsyncIterator[list[dict[str, Any]]]:
         """The selected customers by id, ``size`` at a time, as values of :data:`COLUMNS`."""
@@ -129,7 +135,14 @@ class CustomerExport:
         return parameters
 
     def _values(self, row: dict[str, Any]) -> dict[str, Any]:
-        values = dict(row)
+        history = {"orders": row["orders_count"], "first": row["first_order_at"], "now": self.now}
+        predicted: dict[str, Any] = {
+            "probability_active": prediction.probability_active(
+                self.model, last=row["last_order_at"], **history
+            ),
+            "expected_next_order_at": prediction.expected_next_order(self.model, **history),
+        }
+        values = {column: predicted[column] if column in predicted else row[column] for column in COLUMNS}
         for column in _MONEY:
             values[column] = Decimal(values[column]).scaleb(-self.currency_exponent)
         for column in _TIMES:
@@ -149,7 +162,8 @@ async def open_export(*, tenant_id: UUID, selection: Selection) -> CustomerExpor
         and not await Segment.filter(tenant_id=tenant_id, id=selection.segment_id).exists()
     ):
         raise NotFound("Segment", field="segment")
-    return CustomerExport(tenant_id, selection, ZoneInfo(tenant.timezone), exponent(tenant.currency))
+    model = (await load(Tortoise.get_connection("default"), tenant_id=tenant_id)).parameters
+    return CustomerExport(tenant_id, selection, ZoneInfo(tenant.timezone), exponent(tenant.currency), model)
 
 
 def _term(selection: Selection) -> str | None:

@@ -1,23 +1,21 @@
-"""Each customer's metrics, scores, lifecycle stage and prediction, kept in their ``customers`` row.
+"""Each customer's metrics, scores and lifecycle stage, kept in their ``customers`` row.
 
 Two layers, each one statement:
 
 - **from the orders** (:data:`_FROM_ORDERS`): orders count, spend, first and last order, average order
   value, mean and median days between orders, refunds. Processing refreshes them for the customers a
   batch touched; :func:`rebuild_customer_metrics` recomputes a whole store (after a bulk load).
-- **from the store's model** (:data:`_FROM_MODEL`): RFM scores against the store's quintiles, the
-  lifecycle stage against its purchase cycle, and from the BG/NBD parameters the probability that
-  the customer is still active and the expected date of their next order. Refreshed with the first
-  layer, and for every customer by the nightly refresh (time alone moves them).
+- **from the store's model** (:data:`_FROM_MODEL`): RFM scores against the store's quintiles and the
+  lifecycle stage against its purchase cycle. Refreshed with the first layer, and by the nightly
+  refresh, which writes only the customers whose scores or stage time has moved.
+
+The chance a customer is still active and their expected next order are computed when read, from the
+same row and the store's BG/NBD parameters (:mod:`domain.intelligence.prediction`).
 
 The lifecycle stage with the store's cycle C in whole days, d the whole days since the last order:
 ``prospect`` no order; ``churned`` d > 3C; ``about_to_lose`` 2C < d ≤ 3C; ``at_risk`` C < d ≤ 2C; and
 among the recent (d ≤ C): ``new`` one order, ``loyal`` at least :attr:`StoreModel.loyal_orders`,
 ``active`` the others. The built-in segments say the same in conditions (:mod:`domain.segments.builtins`).
-
-The expected next order is the median of the customer's waiting time if still active: with the
-posterior rate Gamma(r + x, α + T) the wait w has P(W > w) = ((α + T) / (α + T + w))^(r + x), so the
-median is (α + T)(2^(1/(r + x)) − 1) days from now; left empty beyond ten years.
 """
 
 from __future__ import annotations
@@ -108,20 +106,11 @@ _BELOW = (
     " + (({breaks}::float8[])[3] < {value})::int + (({breaks}::float8[])[4] < {value})::int)"
 )
 _DAYS_SINCE_LAST = "extract(epoch FROM $2::timestamptz - c.last_order_at) / 86400"
-_REPEATS = "(c.orders_count - 1)"
-_SPAN = "(extract(epoch FROM c.last_order_at - c.first_order_at) / 86400)"
-_AGE = "(extract(epoch FROM $2::timestamptz - c.first_order_at) / 86400)"
-_DROPOUT_ODDS = f"($10::float8 / ($11::float8 + {_REPEATS} - 1))"
-_ODDS_EXPONENT = (
-    f"LEAST(700, ($12::float8 + {_REPEATS}) * ln(($13::float8 + {_AGE}) / ($13::float8 + {_SPAN})))"
-)
-_MEDIAN_WAIT = f"(($13::float8 + {_AGE}) * (power(2, 1 / ($12::float8 + {_REPEATS})) - 1))"
-
 _FROM_MODEL = f"""
 WITH rescored AS (
 UPDATE customers AS c
 SET recency_score = s.recency, frequency_score = s.frequency, monetary_score = s.monetary,
-    lifecycle_stage = s.stage, probability_active = s.alive, expected_next_order_at = s.next_order
+    lifecycle_stage = s.stage
 FROM (
     SELECT c.id,
         CASE WHEN c.orders_count > 0 AND cardinality($3::float8[]) = 4
@@ -136,21 +125,13 @@ FROM (
              WHEN c.last_order_at <= $6::timestamptz THEN 'at_risk'
              WHEN c.orders_count = 1 THEN 'new'
              WHEN c.orders_count >= $9::int THEN 'loyal'
-             ELSE 'active' END AS stage,
-        CASE WHEN c.orders_count = 0 THEN NULL
-             WHEN c.orders_count = 1 THEN 1.0
-             ELSE round((1.0 / (1.0 + {_DROPOUT_ODDS} * exp({_ODDS_EXPONENT})))::numeric, 4)::float8
-        END AS alive,
-        CASE WHEN c.orders_count > 0 AND {_MEDIAN_WAIT} <= 3650
-             THEN date_trunc('hour', $2::timestamptz + make_interval(secs => 86400 * {_MEDIAN_WAIT})) END
-            AS next_order
+             ELSE 'active' END AS stage
     FROM customers AS c
-    WHERE c.tenant_id = $1 AND ($14::uuid[] IS NULL OR c.id = ANY($14::uuid[]))
+    WHERE c.tenant_id = $1 AND ($10::uuid[] IS NULL OR c.id = ANY($10::uuid[]))
 ) AS s
 WHERE c.tenant_id = $1 AND c.id = s.id
-  AND (c.recency_score, c.frequency_score, c.monetary_score, c.lifecycle_stage, c.probability_active,
-       c.expected_next_order_at)
-      IS DISTINCT FROM (s.recency, s.frequency, s.monetary, s.stage, s.alive, s.next_order)
+  AND (c.recency_score, c.frequency_score, c.monetary_score, c.lifecycle_stage)
+      IS DISTINCT FROM (s.recency, s.frequency, s.monetary, s.stage)
 RETURNING 1
 )
 SELECT count(*) AS rescored FROM rescored
@@ -198,7 +179,6 @@ def _model_parameters(
     cycle = model.cycle_days
     # A stage boundary "more than k cycles" is "at least k·C + 1 whole days", as segment conditions count.
     cuts = [now - timedelta(days=k * cycle + 1) for k in (1, 2, 3)]
-    parameters = model.parameters
     return [
         tenant_id,
         now,
@@ -207,9 +187,5 @@ def _model_parameters(
         model.monetary_breaks,
         *cuts,
         model.loyal_orders,
-        parameters.a,
-        parameters.b,
-        parameters.r,
-        parameters.alpha,
         customer_ids,
     ]

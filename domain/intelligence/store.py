@@ -66,7 +66,9 @@ WHERE tenant_id = $1 AND orders_count > 0
 # once with their number, so a million customers arrive as far fewer rows.
 _HISTORIES = """
 SELECT orders_count - 1 AS x,
-       round(extract(epoch FROM last_order_at - first_order_at) / 86400) AS t_x,
+       -- an order dated after now (a store's clock ahead of ours) counts as now
+       CASE WHEN orders_count > 1 THEN round(extract(epoch FROM LEAST(last_order_at, $2::timestamptz)
+           - first_order_at) / 86400) ELSE 0 END AS t_x,
        round(extract(epoch FROM $2::timestamptz - first_order_at) / 86400) AS age,
        count(*) AS customers
 FROM customers

@@ -15,7 +15,7 @@ Two shapes, one meaning (tests hold them to the same members):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any, Final
@@ -23,6 +23,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain.customers.service import PURCHASE_STATUSES
+from domain.intelligence import bgnbd
+from domain.intelligence.prediction import Placeholders, expected_next_order_sql, probability_active_sql
 from domain.segments.definition import (
     FIELDS,
     AllNode,
@@ -84,8 +86,6 @@ _NUMBER_COLUMNS: Final[dict[str, str]] = {
     "recency_score": "c.recency_score",
     "frequency_score": "c.frequency_score",
     "monetary_score": "c.monetary_score",
-    "probability_active": "c.probability_active",
-    "churn_risk": "(1 - c.probability_active)",
     "average_days_between_orders": "c.average_days_between_orders",
     "median_days_between_orders": "c.median_days_between_orders",
     "birth_month": "c.birth_month",
@@ -99,11 +99,9 @@ _MOMENT_COLUMNS: Final[dict[str, str]] = {
     "days_since_last_order": "c.last_order_at",
     "days_since_first_order": "c.first_order_at",
     "days_since_signup": "c.created_at",
-    "days_until_expected_order": "c.expected_next_order_at",
     "first_order_at": "c.first_order_at",
     "last_order_at": "c.last_order_at",
     "signed_up_at": "c.created_at",
-    "expected_next_order_at": "c.expected_next_order_at",
 }
 _BOOLEAN_COLUMNS: Final[dict[str, str]] = {
     "marketing_consent": "c.marketing_consent",
@@ -114,18 +112,75 @@ _BOOLEAN_COLUMNS: Final[dict[str, str]] = {
 _COMPARISONS: Final = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+class _ModelPlaceholders:
+    """The moment and the model's parameters, each added to the statement when first used (a parameter
+    the text never names would have no type)."""
+
+    def __init__(self, parameters: Parameters, now: datetime, model: bgnbd.Parameters) -> None:
+        self._parameters, self._values = parameters, {"now": now, **asdict(model)}
+        self._added: dict[str, str] = {}
+
+    def _get(self, name: str) -> str:
+        if name not in self._added:
+            sql_type = "timestamptz" if name == "now" else "float8"
+            self._added[name] = self._parameters.add(self._values[name], sql_type)
+        return self._added[name]
+
+    @property
+    def now(self) -> str:
+        return self._get("now")
+
+    @property
+    def r(self) -> str:
+        return self._get("r")
+
+    @property
+    def alpha(self) -> str:
+        return self._get("alpha")
+
+    @property
+    def a(self) -> str:
+        return self._get("a")
+
+    @property
+    def b(self) -> str:
+        return self._get("b")
+
+
 @dataclass
 class Compiler:
-    """Compiles definitions of one store against one clock into ``Parameters`` shared by a statement."""
+    """Compiles definitions of one store against one clock into ``Parameters`` shared by a statement.
+
+    ``model`` is the store's purchase model: the chance of being active and the expected next order
+    are computed from it in the statement (:mod:`domain.intelligence.prediction`)."""
 
     tenant_id: UUID
     clock: Clock
     scope: Scope
+    model: bgnbd.Parameters = bgnbd.PRIORS
     parameters: Parameters = field(default_factory=Parameters)
+    _at: Placeholders | None = None
 
     def __post_init__(self) -> None:
         if not self.parameters.values:
             self.parameters.add(self.tenant_id, "uuid")
+
+    def _prediction(self) -> Placeholders:
+        if self._at is None:
+            self._at = _ModelPlaceholders(self.parameters, self.clock.now, self.model)
+        return self._at
+
+    def _number(self, name: str) -> str:
+        if name == "probability_active":
+            return probability_active_sql(self._prediction())
+        if name == "churn_risk":
+            return f"(1 - {probability_active_sql(self._prediction())})"
+        return _NUMBER_COLUMNS[name]
+
+    def _moment(self, name: str) -> str:
+        if name in ("expected_next_order_at", "days_until_expected_order"):
+            return expected_next_order_sql(self._prediction())
+        return _MOMENT_COLUMNS[name]
 
     def condition(self, definition: Definition) -> str:
         """The SQL condition ``definition`` sets on ``c`` (a row of ``customers``)."""
@@ -171,11 +226,11 @@ class Compiler:
             return f"{column} {test}"
         if spec.kind is Kind.NUMBER:
             sql_type = "bigint" if spec.whole else "float8"
-            return self._compare(_NUMBER_COLUMNS[node.field], node.op, node.value, sql_type)
+            return self._compare(self._number(node.field), node.op, node.value, sql_type)
         if spec.kind is Kind.DAYS:
             return self._days(node)
         if spec.kind is Kind.DATE:
-            return self._dates(_MOMENT_COLUMNS[node.field], node.op, node.value)
+            return self._dates(self._moment(node.field), node.op, node.value)
         if spec.kind is Kind.TEXT:
             return self._city(node.op, node.value)
         if spec.kind is Kind.TAGS:
@@ -193,7 +248,11 @@ class Compiler:
     def _column(self, name: str, kind: Kind) -> str:
         if kind is Kind.TEXT:
             return "c.city"
-        return _NUMBER_COLUMNS.get(name) or _MOMENT_COLUMNS.get(name) or _BOOLEAN_COLUMNS[name]
+        if name in FIELDS and FIELDS[name].kind is Kind.NUMBER:
+            return self._number(name)
+        if name in FIELDS and FIELDS[name].kind in (Kind.DAYS, Kind.DATE):
+            return self._moment(name)
+        return _BOOLEAN_COLUMNS[name]
 
     def _compare(self, column: str, op: str, value: Any, sql_type: str) -> str:
         if op == "between":
@@ -203,7 +262,7 @@ class Compiler:
 
     def _days(self, node: FieldCondition) -> str:
         """Whole days since (or until) a moment, as a range of that moment: sargable and exact."""
-        column = _MOMENT_COLUMNS[node.field]
+        column = self._moment(node.field)
         low, high = (node.value, node.value) if node.op != "between" else node.value
         bounds: dict[str, tuple[int | None, int | None]] = {
             "eq": (low, high),

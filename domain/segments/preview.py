@@ -13,6 +13,7 @@ from tortoise import connections
 
 from domain.customers.models import Customer
 from domain.errors import DomainError
+from domain.intelligence.store import load
 from domain.messaging.formatting import with_footer
 from domain.messaging.parts import count_parts
 from domain.segments.compiler import Clock, Compiler, Scope
@@ -65,9 +66,10 @@ async def preview(
         parts = count_parts(with_footer(message, "marketing")).parts
     parsed = await validated(tenant_id=tenant_id, raw=definition, segment_id=None)
     tenant = await Tenant.get(id=tenant_id)
-    compiler = Compiler(tenant_id, Clock(now=now, timezone=ZoneInfo(tenant.timezone)), Scope.ALL)
-    condition = compiler.condition(parsed)
     connection = connections.get("default")
+    model = (await load(connection, tenant_id=tenant_id)).parameters
+    compiler = Compiler(tenant_id, Clock(now=now, timezone=ZoneInfo(tenant.timezone)), Scope.ALL, model)
+    condition = compiler.condition(parsed)
     [counts] = await connection.execute_query_dict(
         _COUNT.format(condition=condition), compiler.parameters.values
     )

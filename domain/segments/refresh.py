@@ -20,6 +20,8 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.events.domain_events import DomainEvent, SegmentEntered, SegmentLeft
+from domain.intelligence import bgnbd
+from domain.intelligence.store import load
 from domain.segments.compiler import Clock, Compiler, Scope
 from domain.segments.definition import Definition, parse
 from domain.segments.models import Segment
@@ -41,7 +43,8 @@ WITH wanted AS MATERIALIZED (
 ), gone AS (
     UPDATE segment_memberships AS m SET left_at = {now}
     FROM moves
-    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL AND m.customer_id = moves.leaving
+    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL
+      AND m.customer_id = moves.leaving
     RETURNING m.customer_id
 ), came AS (
     INSERT INTO segment_memberships (tenant_id, segment_id, customer_id, entered_at)
@@ -105,10 +108,12 @@ async def refresh_segments(
     connection = connections.get("default")
     [timezone] = await Tenant.filter(id=tenant_id).values_list("timezone", flat=True)
     clock = Clock(now=now, timezone=ZoneInfo(str(timezone)))
+    model = (await load(connection, tenant_id=tenant_id)).parameters
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
     await connection.execute_query(_LOCK, [tenant_id, sorted(segment.id for segment, _ in segments)])
     changes = [
-        await _refresh_one(connection, segment, definition, clock, wanted) for segment, definition in segments
+        await _refresh_one(connection, segment, definition, clock, model, wanted)
+        for segment, definition in segments
     ]
     await _record_sizes(connection, tenant_id, changes, clock.now, full=wanted is None)
     return changes
@@ -119,10 +124,11 @@ async def _refresh_one(
     segment: Segment,
     definition: Definition,
     clock: Clock,
+    model: bgnbd.Parameters,
     customer_ids: list[UUID] | None,
 ) -> SegmentChange:
     tenant_id = segment.tenant_id  # type: ignore[attr-defined]
-    compiler = Compiler(tenant_id, clock, Scope.ALL if customer_ids is None else Scope.SOME)
+    compiler = Compiler(tenant_id, clock, Scope.ALL if customer_ids is None else Scope.SOME, model)
     condition = compiler.condition(definition)
     parameters = compiler.parameters
     now, segment_param = parameters.add(clock.now, "timestamptz"), parameters.add(segment.id, "uuid")

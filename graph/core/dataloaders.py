@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from domain.automation.models import Automation
 from domain.commerce.models import Order, OrderItem
 from domain.customers.models import Customer
+from domain.intelligence import bgnbd
 from domain.tenancy.models import Tenant
 from graph.automation.dataloaders import load_automations
 from graph.core.batching import TenantKey
@@ -26,6 +27,7 @@ from graph.customers.dataloaders import (
     load_customers,
     load_order_items,
     load_orders,
+    load_purchase_models,
 )
 from graph.tenancy.dataloaders import load_tenants
 from permissions.principal import Principal
@@ -37,6 +39,7 @@ class DataLoaders:
     customers: DataLoader[TenantKey, Customer | None]
     customer_references: DataLoader[UUID, Customer | None]
     credit_balances: DataLoader[TenantKey, int]
+    purchase_models: DataLoader[UUID, bgnbd.Parameters]
     orders: DataLoader[TenantKey, Order | None]
     order_items: DataLoader[TenantKey, list[OrderItem]]
     automations: DataLoader[TenantKey, Automation | None]
@@ -48,6 +51,7 @@ class DataLoaders:
             customers=DataLoader(load_fn=load_customers),
             customer_references=DataLoader(load_fn=customer_references(principal)),
             credit_balances=DataLoader(load_fn=load_credit_balances),
+            purchase_models=DataLoader(load_fn=load_purchase_models),
             orders=DataLoader(load_fn=load_orders),
             order_items=DataLoader(load_fn=load_order_items),
             automations=DataLoader(load_fn=load_automations),

@@ -8,6 +8,8 @@ from uuid import UUID
 from domain.commerce.models import Order, OrderItem
 from domain.customers.models import Customer
 from domain.incentives.models import CreditAccount
+from domain.intelligence import bgnbd
+from domain.intelligence.models import StoreIntelligence
 from graph.core.batching import TenantKey, by_tenant, children_by_key, rows_by_key
 from permissions.enforcer import is_allowed
 from permissions.principal import PLATFORM, Principal
@@ -34,6 +36,17 @@ async def load_credit_balances(keys: Sequence[TenantKey]) -> list[int]:
         for customer_id, available in await accounts.values_list("customer_id", "available"):
             found[(tenant_id, customer_id)] = available
     return [found.get(key, 0) for key in keys]
+
+
+async def load_purchase_models(tenant_ids: Sequence[UUID]) -> list[bgnbd.Parameters]:
+    """Each store's purchase model as its last refresh fitted it; the published one before that."""
+    rows = await StoreIntelligence.filter(tenant_id__in=list(set(tenant_ids)))
+    fitted = {
+        row.tenant_id: bgnbd.Parameters(row.model_r, row.model_alpha, row.model_a, row.model_b)  # type: ignore[attr-defined]
+        for row in rows
+        if row.model_r and row.model_alpha and row.model_a and row.model_b
+    }
+    return [fitted.get(tenant_id, bgnbd.PRIORS) for tenant_id in tenant_ids]
 
 
 def customer_references(principal: Principal) -> Callable[[Sequence[UUID]], Awaitable[list[Customer | None]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from uuid import UUID
 
@@ -10,6 +10,7 @@ import strawberry
 
 from domain.commerce import models as commerce
 from domain.customers import models
+from domain.intelligence import prediction
 from graph.core.context import Info
 from graph.core.ids import to_uuid
 from graph.core.permissions import Can
@@ -70,18 +71,6 @@ class Customer:
     )
     monetary_score: int | None = strawberry.field(description=f"RFM monetary: how much they spend. {SCORE}")
     lifecycle_stage: LifecycleStage
-    probability_active: float | None = strawberry.field(
-        description=(
-            "The probability (0 to 1) that the customer still buys from the store, from the store's "
-            "purchase model; null until the model has run for the store."
-        )
-    )
-    expected_next_order_at: datetime | None = strawberry.field(
-        description=(
-            "When their next order is likeliest, from the store's purchase model and their own orders; "
-            "null when none is expected."
-        )
-    )
     first_order_at: datetime | None
     last_order_at: datetime | None
     created_at: datetime
@@ -92,9 +81,38 @@ class Customer:
         """The customer's store: the tenant the permissions of their fields are checked in."""
         return str(self.key[0])
 
+    @strawberry.field(
+        description=(
+            "The probability (0 to 1) that the customer still buys from the store, now: from their orders "
+            "and the store's purchase model (BG/NBD). Null before their first order."
+        )
+    )
+    async def probability_active(self, info: Info) -> float | None:
+        model = await info.context.loaders.purchase_models.load(self.key[0])
+        return prediction.probability_active(
+            model,
+            orders=self.orders_count,
+            first=self.first_order_at,
+            last=self.last_order_at,
+            now=datetime.now(UTC),
+        )
+
     @strawberry.field(description="1 − probabilityActive: how likely the customer is lost; null with it.")
-    def churn_risk(self) -> float | None:
-        return None if self.probability_active is None else 1 - self.probability_active
+    async def churn_risk(self, info: Info) -> float | None:
+        alive = await self.probability_active(info)
+        return None if alive is None else 1 - alive
+
+    @strawberry.field(
+        description=(
+            "When their next order is as likely as not to have come, if they are still active: from their "
+            "orders and the store's purchase model. Null before a first order or beyond ten years."
+        )
+    )
+    async def expected_next_order_at(self, info: Info) -> datetime | None:
+        model = await info.context.loaders.purchase_models.load(self.key[0])
+        return prediction.expected_next_order(
+            model, orders=self.orders_count, first=self.first_order_at, now=datetime.now(UTC)
+        )
 
     @strawberry.field(
         description="Their available credit, as their account last settled it; 0 without an account.",
@@ -168,8 +186,6 @@ class Customer:
             frequency_score=customer.frequency_score,
             monetary_score=customer.monetary_score,
             lifecycle_stage=LifecycleStage(customer.lifecycle_stage),
-            probability_active=customer.probability_active,
-            expected_next_order_at=customer.expected_next_order_at,
             first_order_at=customer.first_order_at,
             last_order_at=customer.last_order_at,
             created_at=customer.created_at,

@@ -4,12 +4,13 @@ whole page of customers at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tortoise import Tortoise
 
 from domain.incentives.models import CreditAccount
+from domain.intelligence import bgnbd, prediction
 from tests.support.api import ApiClient
 from tests.support.commerce import make_customers
 from tests.support.factories import make_owner
@@ -27,9 +28,15 @@ query($id: ID!) {
 BALANCES = "query($first: Int!) { customers(first: $first) { nodes { externalId creditBalance } } }"
 
 
+FIRST = datetime.now(UTC) - timedelta(days=200)
+LAST = datetime.now(UTC) - timedelta(days=20)
+
+
 async def test_the_intelligence_columns_of_a_customer_are_their_fields(client: ApiClient) -> None:
     """Columns as processing keeps them become the fields: money as Money (past GraphQL's Int), the stage
-    as LifecycleStage, churnRisk as 1 − probabilityActive, creditBalance from their credit account."""
+    as LifecycleStage, probabilityActive and expectedNextOrderAt from the customer's orders and the store's
+    purchase model (the published one until the store's own is fitted), churnRisk as 1 − probabilityActive,
+    creditBalance from their credit account."""
     # given
     owner = await make_owner()
     [customer] = await make_customers(owner.tenant.id, 1)
@@ -38,10 +45,10 @@ async def test_the_intelligence_columns_of_a_customer_are_their_fields(client: A
         UPDATE customers SET average_order_value = 3000000000, average_days_between_orders = 12.5,
             median_days_between_orders = 10, refunds_count = 2, refunded_total = 4500000000,
             recency_score = 5, frequency_score = 3, monetary_score = 1, lifecycle_stage = 'at_risk',
-            probability_active = 0.8, expected_next_order_at = $2, birth_month = 10, birth_day = 30
+            birth_month = 10, birth_day = 30, orders_count = 3, first_order_at = $2, last_order_at = $3
         WHERE id = $1
         """,
-        [customer.id, datetime(2026, 12, 20, 9, tzinfo=UTC)],
+        [customer.id, FIRST, LAST],
     )
     await CreditAccount.create(
         tenant_id=owner.tenant.id, customer_id=customer.id, available=250_000, pending=7
@@ -50,7 +57,14 @@ async def test_the_intelligence_columns_of_a_customer_are_their_fields(client: A
     result = await client.graphql(CUSTOMER, {"id": str(customer.id)}, token=owner.token)
     # then
     fields = result.ok()["customer"]
-    assert fields.pop("churnRisk") == pytest.approx(0.2)
+    now = datetime.now(UTC)
+    alive = prediction.probability_active(bgnbd.PRIORS, orders=3, first=FIRST, last=LAST, now=now)
+    expected = prediction.expected_next_order(bgnbd.PRIORS, orders=3, first=FIRST, now=now)
+    assert alive is not None and expected is not None
+    assert fields.pop("probabilityActive") == pytest.approx(alive, abs=1e-6)
+    assert fields.pop("churnRisk") == pytest.approx(1 - alive, abs=1e-6)
+    next_order = datetime.fromisoformat(fields.pop("expectedNextOrderAt"))
+    assert abs(next_order - expected) < timedelta(minutes=1)
     assert fields == {
         "averageOrderValue": 3_000_000_000,
         "averageDaysBetweenOrders": 12.5,
@@ -61,8 +75,6 @@ async def test_the_intelligence_columns_of_a_customer_are_their_fields(client: A
         "frequencyScore": 3,
         "monetaryScore": 1,
         "lifecycleStage": "AT_RISK",
-        "probabilityActive": 0.8,
-        "expectedNextOrderAt": "2026-12-20T09:00:00+00:00",
         "birthMonth": 10,
         "birthDay": 30,
         "creditBalance": 250_000,

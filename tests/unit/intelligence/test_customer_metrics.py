@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from domain.customers.models import Customer
-from domain.intelligence import bgnbd
+from domain.intelligence import bgnbd, prediction
 from domain.intelligence.refresh import refresh_store
+from domain.segments import service as segments
 from domain.segments.models import Segment, SegmentMembership
 from tests.support.factories import make_owner
 from tests.support.shop import customer_named, days_before, deliver, order_event
@@ -85,8 +86,8 @@ async def test_a_refund_counts_and_leaves_the_spend(db: None) -> None:
 
 
 async def test_the_nightly_refresh_scores_stages_and_predicts(db: None) -> None:
-    """RFM quintiles of the store, stages against the default 30-day cycle, and BG/NBD P(alive) and
-    the median wait with the published parameters (too few customers to fit the store's own)."""
+    """RFM quintiles of the store and stages against the default 30-day cycle; the published BG/NBD
+    parameters (too few customers to fit the store's own)."""
     owner = await the_shop()
     # when
     result = await refresh_store(tenant_id=owner.tenant.id, now=NOW)
@@ -113,15 +114,59 @@ async def test_the_nightly_refresh_scores_stages_and_predicts(db: None) -> None:
         assert customer.frequency_score == 1 + sum(1 for cut in breaks if cut < len(HISTORIES[name]))
         assert customer.monetary_score == 1 + sum(1 for cut in money_cuts if cut < spent[name])
         assert customer.recency_score == 5 - sum(1 for cut in recency_cuts if cut < latest[name])
+
+
+async def test_segment_conditions_on_predictions_agree_with_the_api(db: None) -> None:
+    """The chance of being active and the expected next order are computed when read: in SQL for a
+    segment condition, in Python for the API. Both give the BG/NBD figures of the paper's formula."""
+    owner = await the_shop()
+    await refresh_store(tenant_id=owner.tenant.id, now=NOW)
+    customers = {c.external_id: c for c in await Customer.filter(tenant_id=owner.tenant.id)}
+    p = bgnbd.PRIORS
+    alive, waits = {}, {}
+    for name, customer in customers.items():
         days = sorted((d for d, _ in HISTORIES[name]), reverse=True)
         x, t_x, age = len(days) - 1, days[0] - days[-1], days[0]
-        expected = bgnbd.probability_alive(bgnbd.PRIORS, [x], [t_x], [age])[0]
-        assert customer.probability_active == pytest.approx(expected, abs=1e-4)
-        p = bgnbd.PRIORS
+        alive[name] = prediction.probability_active(
+            p,
+            orders=customer.orders_count,
+            first=customer.first_order_at,
+            last=customer.last_order_at,
+            now=NOW,
+        )
+        assert alive[name] == pytest.approx(bgnbd.probability_alive(p, [x], [t_x], [age])[0], abs=1e-9)
+        expected = prediction.expected_next_order(
+            p, orders=customer.orders_count, first=customer.first_order_at, now=NOW
+        )
         wait = (p.alpha + age) * (2 ** (1 / (p.r + x)) - 1)
-        if wait <= 3650:
-            assert customer.expected_next_order_at is not None
-            assert abs(customer.expected_next_order_at - (NOW + timedelta(days=wait))) <= timedelta(hours=1)
+        waits[name] = wait
+        assert expected == (NOW + timedelta(days=wait) if wait <= 3650 else None)
+    for threshold in (0.2, 0.5, 0.9):
+        segment = await segments.create(
+            tenant_id=owner.tenant.id,
+            name=f"alive {threshold}",
+            definition={
+                "version": 1,
+                "match": {"field": "probability_active", "op": "gte", "value": threshold},
+            },
+            now=NOW,
+        )
+        members = await SegmentMembership.filter(
+            segment_id=segment.id, left_at__isnull=True
+        ).prefetch_related("customer")
+        assert {m.customer.external_id for m in members} == {
+            n for n, a in alive.items() if a is not None and a >= threshold
+        }
+    soon = await segments.create(
+        tenant_id=owner.tenant.id,
+        name="due within a year",
+        definition={"version": 1, "match": {"field": "days_until_expected_order", "op": "lte", "value": 365}},
+        now=NOW,
+    )
+    members = await SegmentMembership.filter(segment_id=soon.id, left_at__isnull=True).prefetch_related(
+        "customer"
+    )
+    assert {m.customer.external_id for m in members} == {n for n, w in waits.items() if w < 366}
 
 
 async def test_built_in_segments_agree_with_the_stages(db: None) -> None:
