@@ -34,17 +34,17 @@ _REFRESH = """
 WITH wanted AS MATERIALIZED (
     SELECT c.id FROM customers AS c WHERE c.tenant_id = $1 {scope} AND {condition}
 ), present AS MATERIALIZED (
-    SELECT m.customer_id FROM segment_memberships AS m
+    SELECT m.id AS stay, m.customer_id FROM segment_memberships AS m
     WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL {member_scope}
 ), moves AS MATERIALIZED (
-    SELECT w.id AS entering, p.customer_id AS leaving
+    SELECT w.id AS entering, p.stay AS leaving
     FROM wanted AS w FULL JOIN present AS p ON p.customer_id = w.id
     WHERE w.id IS NULL OR p.customer_id IS NULL
 ), gone AS (
+    -- each closed stay by its key: a look-up per leaver, never a scan of the segment's stays
     UPDATE segment_memberships AS m SET left_at = {now}
     FROM moves
-    WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL
-      AND m.customer_id = moves.leaving
+    WHERE m.tenant_id = $1 AND m.id = moves.leaving
     RETURNING m.customer_id
 ), came AS (
     INSERT INTO segment_memberships (tenant_id, segment_id, customer_id, entered_at)
