@@ -210,6 +210,11 @@ class Compiler:
             return self._received(node)
         if isinstance(node, InSegmentNode):
             segment = self.parameters.add(node.in_segment, "uuid")
+            if self.scope is Scope.ALL:  # one set for the whole store, hashed once
+                return (
+                    "c.id IN (SELECT sm.customer_id FROM segment_memberships AS sm WHERE sm.tenant_id = $1"
+                    f" AND sm.segment_id = {segment} AND sm.left_at IS NULL)"
+                )
             return (
                 "EXISTS (SELECT 1 FROM segment_memberships AS sm WHERE sm.tenant_id = $1"
                 f" AND sm.segment_id = {segment} AND sm.customer_id = c.id AND sm.left_at IS NULL)"

@@ -9,7 +9,8 @@ from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from domain.customers.models import Customer
 from domain.errors import DomainError
@@ -17,6 +18,8 @@ from domain.intelligence.store import load
 from domain.messaging.formatting import with_footer
 from domain.messaging.parts import count_parts
 from domain.segments.compiler import Clock, Compiler, Scope
+from domain.segments.definition import Definition
+from domain.segments.refresh import NO_JIT
 from domain.segments.service import validated
 from domain.tenancy.models import Tenant
 
@@ -66,9 +69,23 @@ async def preview(
         parts = count_parts(with_footer(message, "marketing")).parts
     parsed = await validated(tenant_id=tenant_id, raw=definition, segment_id=None)
     tenant = await Tenant.get(id=tenant_id)
-    connection = connections.get("default")
+    async with in_transaction() as connection:
+        await connection.execute_query(NO_JIT)
+        return await _preview(connection, tenant_id, parsed, tenant.timezone, now, sample, parts, part_price)
+
+
+async def _preview(
+    connection: BaseDBAsyncClient,
+    tenant_id: UUID,
+    parsed: Definition,
+    timezone: str,
+    now: datetime,
+    sample: int,
+    parts: int,
+    part_price: int,
+) -> Preview:
     model = (await load(connection, tenant_id=tenant_id)).parameters
-    compiler = Compiler(tenant_id, Clock(now=now, timezone=ZoneInfo(tenant.timezone)), Scope.ALL, model)
+    compiler = Compiler(tenant_id, Clock(now=now, timezone=ZoneInfo(timezone)), Scope.ALL, model)
     condition = compiler.condition(parsed)
     [counts] = await connection.execute_query_dict(
         _COUNT.format(condition=condition), compiler.parameters.values
@@ -79,7 +96,10 @@ async def preview(
             _SAMPLE.format(condition=condition, limit=sample), compiler.parameters.values
         )
         ids = [row["id"] for row in rows]
-        found = {customer.id: customer for customer in await Customer.filter(tenant_id=tenant_id, id__in=ids)}
+        found = {
+            customer.id: customer
+            for customer in await Customer.filter(tenant_id=tenant_id, id__in=ids).using_db(connection)
+        }
         customers = [found[customer_id] for customer_id in ids if customer_id in found]
     reachable = int(counts["reachable"])
     return Preview(int(counts["matching"]), reachable, customers, parts, reachable * parts * part_price)

@@ -9,6 +9,7 @@ segment's row, so a nightly refresh and a batch of events never open the same st
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +17,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
 from domain.events.domain_events import DomainEvent, SegmentEntered, SegmentLeft
 from domain.intelligence import bgnbd
 from domain.intelligence.store import load
-from domain.segments.compiler import Clock, Compiler, Scope
+from domain.segments.compiler import Clock, Compiler, Parameters, Scope
 from domain.segments.definition import Definition, parse
 from domain.segments.models import Segment
 from domain.tenancy.models import Tenant
@@ -32,7 +33,7 @@ from domain.tenancy.models import Tenant
 # their product, even right after a bulk load when the memberships have no statistics yet.
 _REFRESH = """
 WITH wanted AS MATERIALIZED (
-    SELECT c.id FROM customers AS c WHERE c.tenant_id = $1 {scope} AND {condition}
+    {wanted}
 ), present AS MATERIALIZED (
     SELECT m.id AS stay, m.customer_id FROM segment_memberships AS m
     WHERE m.tenant_id = $1 AND m.segment_id = {segment} AND m.left_at IS NULL {member_scope}
@@ -55,6 +56,20 @@ SELECT (SELECT array_agg(customer_id) FROM came) AS entered,
        (SELECT array_agg(customer_id) FROM gone) AS left,
        (SELECT count(*) FROM wanted) AS wanted
 """
+
+_WANTED_SOME = "SELECT c.id FROM customers AS c WHERE c.tenant_id = $1 AND c.id = ANY({ids}) AND {condition}"
+
+# A whole-store refresh reads the customers once for all the segments of one dependency level: each
+# segment's members become one array of a one-row temporary table, which its refresh statement unnests.
+_PASS = (
+    "CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT {members} FROM customers AS c WHERE c.tenant_id = $1"
+)
+_passes = itertools.count(1)
+
+NO_JIT = "SET LOCAL jit = off"
+"""Compiling a statement of many conditions to machine code took longer than running it (8 of 16 s for
+one pass over a million customers); the rest of the transaction is short statements, which JIT never
+helps."""
 
 # Each refresh locks its segments' rows (in one order, so two refreshes never deadlock): a nightly
 # refresh and a batch of events never open the same stay twice.
@@ -105,45 +120,94 @@ async def refresh_segments(
     segments = await _in_dependency_order(tenant_id, only)
     if not segments:
         return []
-    connection = connections.get("default")
     [timezone] = await Tenant.filter(id=tenant_id).values_list("timezone", flat=True)
     clock = Clock(now=now, timezone=ZoneInfo(str(timezone)))
-    model = (await load(connection, tenant_id=tenant_id)).parameters
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
-    await connection.execute_query(_LOCK, [tenant_id, sorted(segment.id for segment, _ in segments)])
-    changes = [
-        await _refresh_one(connection, segment, definition, clock, model, wanted)
-        for segment, definition in segments
-    ]
-    await _record_sizes(connection, tenant_id, changes, clock.now, full=wanted is None)
+    # One connection throughout (a savepoint inside the caller's transaction): the temporary tables of
+    # a whole-store refresh live in it.
+    async with in_transaction() as connection:
+        await connection.execute_query(NO_JIT)
+        model = (await load(connection, tenant_id=tenant_id)).parameters
+        await connection.execute_query(_LOCK, [tenant_id, sorted(segment.id for segment, _ in segments)])
+        if wanted is None:
+            changes = []
+            for level in _levels(segments):
+                changes += await _refresh_level(connection, tenant_id, level, clock, model)
+        else:
+            changes = [
+                await _refresh_some(connection, segment, definition, clock, model, wanted)
+                for segment, definition in segments
+            ]
+        await _record_sizes(connection, tenant_id, changes, clock.now, full=wanted is None)
     return changes
 
 
-async def _refresh_one(
+async def _refresh_level(
+    connection: BaseDBAsyncClient,
+    tenant_id: UUID,
+    level: list[tuple[Segment, Definition]],
+    clock: Clock,
+    model: bgnbd.Parameters,
+) -> list[SegmentChange]:
+    """Segments that do not depend on each other, for every customer: one read of the customers."""
+    compiler = Compiler(tenant_id, clock, Scope.ALL, model)
+    members = ", ".join(
+        f"array_agg(c.id) FILTER (WHERE {compiler.condition(definition)}) AS m{index}"
+        for index, (_, definition) in enumerate(level)
+    )
+    table = f"segment_pass_{next(_passes)}"  # a fixed name and a counter: nothing from a definition
+    await connection.execute_query(_PASS.format(table=table, members=members), compiler.parameters.values)
+    changes: list[SegmentChange] = []
+    for index, (segment, _) in enumerate(level):
+        parameters = Parameters()
+        parameters.add(tenant_id, "uuid")
+        now, segment_param = parameters.add(clock.now, "timestamptz"), parameters.add(segment.id, "uuid")
+        wanted = f"SELECT unnest(found.m{index}) AS id FROM {table} AS found"
+        sql = _REFRESH.format(wanted=wanted, now=now, segment=segment_param, member_scope="")
+        row: dict[str, Any] = (await connection.execute_query_dict(sql, parameters.values))[0]
+        entered, left = tuple(row["entered"] or ()), tuple(row["left"] or ())
+        changes.append(SegmentChange(segment.id, entered, left, int(row["wanted"])))
+    await connection.execute_query(f"DROP TABLE {table}")
+    return changes
+
+
+async def _refresh_some(
     connection: BaseDBAsyncClient,
     segment: Segment,
     definition: Definition,
     clock: Clock,
     model: bgnbd.Parameters,
-    customer_ids: list[UUID] | None,
+    customer_ids: list[UUID],
 ) -> SegmentChange:
+    """One segment for the customers a batch touched, each looked up by key."""
     tenant_id = segment.tenant_id  # type: ignore[attr-defined]
-    compiler = Compiler(tenant_id, clock, Scope.ALL if customer_ids is None else Scope.SOME, model)
+    compiler = Compiler(tenant_id, clock, Scope.SOME, model)
     condition = compiler.condition(definition)
     parameters = compiler.parameters
     now, segment_param = parameters.add(clock.now, "timestamptz"), parameters.add(segment.id, "uuid")
-    scope = member_scope = ""
-    if customer_ids is not None:
-        ids = parameters.add(customer_ids, "uuid[]")
-        scope, member_scope = f"AND c.id = ANY({ids})", f"AND m.customer_id = ANY({ids})"
+    ids = parameters.add(customer_ids, "uuid[]")
     sql = _REFRESH.format(
-        scope=scope, condition=condition, now=now, segment=segment_param, member_scope=member_scope
+        wanted=_WANTED_SOME.format(ids=ids, condition=condition),
+        now=now,
+        segment=segment_param,
+        member_scope=f"AND m.customer_id = ANY({ids})",
     )
     row: dict[str, Any] = (await connection.execute_query_dict(sql, parameters.values))[0]
     entered, left = tuple(row["entered"] or ()), tuple(row["left"] or ())
-    full = customer_ids is None
-    size = int(row["wanted"]) if full else segment.member_count + len(entered) - len(left)
-    return SegmentChange(segment.id, entered, left, size)
+    return SegmentChange(segment.id, entered, left, segment.member_count + len(entered) - len(left))
+
+
+def _levels(segments: list[tuple[Segment, Definition]]) -> list[list[tuple[Segment, Definition]]]:
+    """The segments (in dependency order) grouped so that none depends on another of its group."""
+    depth: dict[UUID, int] = {}
+    levels: list[list[tuple[Segment, Definition]]] = []
+    for segment, definition in segments:
+        needed = [depth[other] for other in definition.segments_used() if other in depth]
+        depth[segment.id] = 1 + max(needed) if needed else 0
+        while len(levels) <= depth[segment.id]:
+            levels.append([])
+        levels[depth[segment.id]].append((segment, definition))
+    return levels
 
 
 async def _record_sizes(
