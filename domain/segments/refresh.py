@@ -1,10 +1,11 @@
-"""Keeping segment memberships true: one statement per segment computes who belongs, closes the stays
-of those who no longer do and opens stays for newcomers, and answers who entered and who left.
+"""Keeping segment memberships true: one statement per segment closes the stays of those who no longer
+belong, opens stays for newcomers, and answers who entered and who left.
 
-A full refresh (``customer_ids=None``) reconsiders every customer of the store and records the size in
-the segment's history; an incremental one reconsiders only the customers a batch of events touched.
-Segments defined by other segments (``in_segment``) are refreshed after them. Each refresh locks its
-segment's row, so a nightly refresh and a batch of events never open the same stay twice.
+A full refresh (``customer_ids=None``) reconsiders every customer of the store — reading the customers
+once for all the segments of one dependency level — and records each size in the segment's history;
+an incremental one reconsiders only the customers a batch of events touched, looked up by key.
+Segments defined by other segments (``in_segment``) are refreshed after them. A refresh locks its
+segments' rows, so a nightly refresh and a batch of events never open the same stay twice.
 """
 
 from __future__ import annotations
