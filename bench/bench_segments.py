@@ -325,17 +325,23 @@ class Run:
     async def explain(self, statements: Statements, what: str) -> None:
         """EXPLAIN ANALYZE of the slowest statement recorded, in a transaction rolled back."""
         seconds, query, arguments = statements.slowest()
+        text = " ".join(query.split())
+        if text.upper().startswith("CREATE TEMP"):
+            text = "SELECT " + text.split(" AS SELECT ", 1)[1]  # the pass itself, its result not kept
+        elif "segment_pass_" in text:
+            return  # it reads a temporary table of the refresh's own transaction, gone since
         transaction = self.connection.transaction()
         await transaction.start()
         try:
-            rows = await self.connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {query}", *arguments)
+            await self.connection.execute("SET LOCAL jit = off")  # as the refresh runs it
+            rows = await self.connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {text}", *arguments)
         finally:
             await transaction.rollback()
         self.plans += [
             f"Slowest statement of the {what} ({seconds:.2f} s when measured):",
             "",
             "```sql",
-            " ".join(query.split()),
+            text,
             "```",
             "",
             "```",
