@@ -50,6 +50,7 @@ from bench import scale_store
 from domain.customers.service import PURCHASE_STATUSES
 from domain.intelligence.metrics import rebuild_customer_metrics, refresh_customers
 from domain.intelligence.refresh import refresh_store
+from domain.intelligence.store import load
 from domain.segments import service as segments
 from domain.segments.models import Segment
 from domain.segments.preview import preview
@@ -460,8 +461,9 @@ async def incremental(run: Run, now: datetime) -> None:
         now - timedelta(hours=1),
     )
     async with in_transaction() as connection:
+        model = await load(connection, tenant_id=run.tenant_id)
         metrics, _ = await timed(
-            refresh_customers(connection, tenant_id=run.tenant_id, customer_ids=ids, now=now)
+            refresh_customers(connection, tenant_id=run.tenant_id, customer_ids=ids, now=now, model=model)
         )
         async with recording() as statements:
             ours, changes = await timed(refresh_segments(tenant_id=run.tenant_id, now=now, customer_ids=ids))
@@ -488,7 +490,8 @@ async def incremental(run: Run, now: datetime) -> None:
         "DELETE FROM orders WHERE tenant_id = $1 AND external_id LIKE 'bench-%'", run.tenant_id
     )
     async with in_transaction() as connection:
-        await refresh_customers(connection, tenant_id=run.tenant_id, customer_ids=ids, now=now)
+        model = await load(connection, tenant_id=run.tenant_id)
+        await refresh_customers(connection, tenant_id=run.tenant_id, customer_ids=ids, now=now, model=model)
         await refresh_segments(tenant_id=run.tenant_id, now=now, customer_ids=ids)
 
 

@@ -37,6 +37,7 @@ from domain.events.schema import (
 )
 from domain.incentives.settlement import CreditAction, settle_orders
 from domain.intelligence.metrics import refresh_customers
+from domain.intelligence.store import StoreModel, load
 from domain.segments.refresh import announced, refresh_segments
 from domain.tenancy.models import Tenant
 
@@ -161,10 +162,11 @@ class Batch:
         report = self._apply_all(events)
         await self.customers.save(self.connection)
         await self.orders.save(self.connection)
+        model = await load(self.connection, tenant_id=tenant_id)  # once, for metrics and segments
         await refresh_customers(
-            self.connection, tenant_id=tenant_id, customer_ids=self.metrics_of, now=self.now
+            self.connection, tenant_id=tenant_id, customer_ids=self.metrics_of, now=self.now, model=model
         )
-        self.caused.extend(await self._refresh_segments())
+        self.caused.extend(await self._refresh_segments(model))
         await mark(self.connection, tenant_id, self.now, self.marks)
         for handler in handlers:
             report.created.extend(await handler(self.caused))
@@ -311,10 +313,16 @@ class Batch:
         resolves = awaited_order(data.external_id) if change.previous_status is None else None
         return _Step(caused, resolves, order.customer_id)
 
-    async def _refresh_segments(self) -> list[DomainEvent]:
+    async def _refresh_segments(self, model: StoreModel) -> list[DomainEvent]:
         """Reconsider the segments of the customers this batch touched; announce who entered and left."""
         touched = self.metrics_of | self.customers.touched()
-        changes = await refresh_segments(tenant_id=self.tenant.id, now=self.now, customer_ids=sorted(touched))
+        changes = await refresh_segments(
+            tenant_id=self.tenant.id,
+            now=self.now,
+            customer_ids=sorted(touched),
+            model=model,
+            timezone=self.tenant.timezone,
+        )
         return announced(self.tenant.id, changes, at=self.now)
 
     async def _settle_credit(self) -> None:

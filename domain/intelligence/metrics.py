@@ -29,7 +29,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.customers.service import PURCHASE_STATUSES
-from domain.intelligence.store import StoreModel, load
+from domain.intelligence.store import StoreModel
 
 _AGGREGATES = """
     count(*) FILTER (WHERE o.status = ANY({statuses})) AS orders_count,
@@ -139,14 +139,19 @@ SELECT count(*) AS rescored FROM rescored
 
 
 async def refresh_customers(
-    connection: BaseDBAsyncClient, *, tenant_id: UUID, customer_ids: Iterable[UUID], now: datetime
+    connection: BaseDBAsyncClient,
+    *,
+    tenant_id: UUID,
+    customer_ids: Iterable[UUID],
+    now: datetime,
+    model: StoreModel,
 ) -> None:
-    """Recompute both layers for these customers (two statements, whatever their number)."""
+    """Recompute both layers for these customers (two statements, whatever their number) with the
+    store's ``model`` (:func:`domain.intelligence.store.load`)."""
     wanted = sorted(set(customer_ids))
     if not wanted:
         return
     await connection.execute_query(_FROM_ORDERS, [tenant_id, wanted, list(PURCHASE_STATUSES)])
-    model = await load(connection, tenant_id=tenant_id)
     await apply_model(connection, tenant_id=tenant_id, model=model, now=now, customer_ids=wanted)
 
 

@@ -45,7 +45,7 @@ async def refresh_store(*, tenant_id: UUID, now: datetime, handlers: Sequence[Ha
         model = await learn(connection, tenant_id=tenant_id, now=now)
         rescored = await apply_model(connection, tenant_id=tenant_id, model=model, now=now)
         await ensure_builtins(tenant_id=tenant_id, model=model)
-        changes = await refresh_segments(tenant_id=tenant_id, now=now)
+        changes = await refresh_segments(tenant_id=tenant_id, now=now, model=model, timezone=tenant.timezone)
         local_day = now.astimezone(ZoneInfo(tenant.timezone)).date()
         await (
             StoreIntelligence.filter(tenant_id=tenant_id).using_db(connection).update(refreshed_on=local_day)

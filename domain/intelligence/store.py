@@ -82,9 +82,6 @@ async def load(connection: BaseDBAsyncClient, *, tenant_id: UUID) -> StoreModel:
     row = await StoreIntelligence.filter(tenant_id=tenant_id).using_db(connection).first()
     if row is None:
         return StoreModel()
-    parameters = bgnbd.PRIORS
-    if row.model_r and row.model_alpha and row.model_a and row.model_b:
-        parameters = bgnbd.Parameters(row.model_r, row.model_alpha, row.model_a, row.model_b)
     return StoreModel(
         cycle_days=round(row.purchase_cycle_days),
         cycle_learnt=row.cycle_learnt,
@@ -92,10 +89,17 @@ async def load(connection: BaseDBAsyncClient, *, tenant_id: UUID) -> StoreModel:
         recency_breaks=list(row.recency_breaks),
         frequency_breaks=list(row.frequency_breaks),
         monetary_breaks=list(row.monetary_breaks),
-        parameters=parameters,
+        parameters=parameters_of(row),
         fitted=row.model_fitted,
         customers=row.model_customers,
     )
+
+
+def parameters_of(row: StoreIntelligence) -> bgnbd.Parameters:
+    """The BG/NBD parameters a store's row holds, or the published ones before its first refresh."""
+    if row.model_r and row.model_alpha and row.model_a and row.model_b:
+        return bgnbd.Parameters(row.model_r, row.model_alpha, row.model_a, row.model_b)
+    return bgnbd.PRIORS
 
 
 async def learn(connection: BaseDBAsyncClient, *, tenant_id: UUID, now: datetime) -> StoreModel:

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from domain.events.domain_events import DomainEvent, SegmentEntered, SegmentLeft
 from domain.intelligence import bgnbd
-from domain.intelligence.store import load
+from domain.intelligence.store import StoreModel, load
 from domain.segments.compiler import Clock, Compiler, Parameters, Scope
 from domain.segments.definition import Definition, parse
 from domain.segments.models import Segment
@@ -113,34 +113,44 @@ async def refresh_segments(
     now: datetime,
     customer_ids: Sequence[UUID] | None = None,
     only: Sequence[UUID] | None = None,
+    model: StoreModel | None = None,
+    timezone: str | None = None,
 ) -> list[SegmentChange]:
     """Refresh the store's condition segments (or ``only`` these) for every customer, or only for
-    ``customer_ids``. Runs in the caller's transaction; returns the changes in refresh order."""
+    ``customer_ids``. Runs in the caller's transaction; returns the changes in refresh order.
+
+    ``model`` and ``timezone`` are the store's, read here when the caller does not have them already."""
     if customer_ids is not None and not customer_ids:
         return []
     segments = await _in_dependency_order(tenant_id, only)
     if not segments:
         return []
-    [timezone] = await Tenant.filter(id=tenant_id).values_list("timezone", flat=True)
-    clock = Clock(now=now, timezone=ZoneInfo(str(timezone)))
+    if timezone is None:
+        timezone = str((await Tenant.get(id=tenant_id)).timezone)
+    clock = Clock(now=now, timezone=ZoneInfo(timezone))
     wanted = sorted(set(customer_ids)) if customer_ids is not None else None
     # One connection throughout (a savepoint inside the caller's transaction): the temporary tables of
     # a whole-store refresh live in it.
     async with in_transaction() as connection:
         await connection.execute_query(NO_JIT)
-        model = (await load(connection, tenant_id=tenant_id)).parameters
-        await connection.execute_query(_LOCK, [tenant_id, sorted(segment.id for segment, _ in segments)])
+        parameters = (model or await load(connection, tenant_id=tenant_id)).parameters
+        await lock_segments(connection, tenant_id, [segment.id for segment, _ in segments])
         if wanted is None:
             changes = []
             for level in _levels(segments):
-                changes += await _refresh_level(connection, tenant_id, level, clock, model)
+                changes += await _refresh_level(connection, tenant_id, level, clock, parameters)
         else:
             changes = [
-                await _refresh_some(connection, segment, definition, clock, model, wanted)
+                await _refresh_some(connection, segment, definition, clock, parameters, wanted)
                 for segment, definition in segments
             ]
         await _record_sizes(connection, tenant_id, changes, clock.now, full=wanted is None)
     return changes
+
+
+async def lock_segments(connection: BaseDBAsyncClient, tenant_id: UUID, segment_ids: Sequence[UUID]) -> None:
+    """Hold these segments' rows until the transaction ends, taken in one order (no deadlock)."""
+    await connection.execute_query(_LOCK, [tenant_id, sorted(segment_ids)])
 
 
 async def _refresh_level(

@@ -21,7 +21,7 @@ from domain.customers.models import Customer
 from domain.errors import DomainError, NotFound
 from domain.segments.definition import Definition, parse
 from domain.segments.models import Segment
-from domain.segments.refresh import refresh_segments
+from domain.segments.refresh import lock_segments, refresh_segments
 from domain.text import identifier_problem
 
 MAX_NAME: Final = 120
@@ -155,9 +155,7 @@ async def put_members(segment: Segment, customer_ids: list[UUID], *, now: dateti
         raise DomainError("NOT_STATIC", "Only static lists take members by hand.", field="id")
     tenant_id = segment.tenant_id  # type: ignore[attr-defined]
     connection = connections.get("default")
-    await connection.execute_query(
-        "SELECT id FROM segments WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [tenant_id, segment.id]
-    )
+    await lock_segments(connection, tenant_id, [segment.id])
     added = await connection.execute_query_dict(
         "INSERT INTO segment_memberships (tenant_id, segment_id, customer_id, entered_at)"
         " SELECT $1, $2, t.id, $4 FROM unnest($3::uuid[]) AS t(id)"

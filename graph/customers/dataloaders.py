@@ -10,6 +10,7 @@ from domain.customers.models import Customer
 from domain.incentives.models import CreditAccount
 from domain.intelligence import bgnbd
 from domain.intelligence.models import StoreIntelligence
+from domain.intelligence.store import parameters_of
 from graph.core.batching import TenantKey, by_tenant, children_by_key, rows_by_key
 from permissions.enforcer import is_allowed
 from permissions.principal import PLATFORM, Principal
@@ -41,11 +42,7 @@ async def load_credit_balances(keys: Sequence[TenantKey]) -> list[int]:
 async def load_purchase_models(tenant_ids: Sequence[UUID]) -> list[bgnbd.Parameters]:
     """Each store's purchase model as its last refresh fitted it; the published one before that."""
     rows = await StoreIntelligence.filter(tenant_id__in=list(set(tenant_ids)))
-    fitted = {
-        row.tenant_id: bgnbd.Parameters(row.model_r, row.model_alpha, row.model_a, row.model_b)  # type: ignore[attr-defined]
-        for row in rows
-        if row.model_r and row.model_alpha and row.model_a and row.model_b
-    }
+    fitted = {row.tenant_id: parameters_of(row) for row in rows}  # type: ignore[attr-defined]
     return [fitted.get(tenant_id, bgnbd.PRIORS) for tenant_id in tenant_ids]
 
 
