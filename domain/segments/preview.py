@@ -66,6 +66,8 @@ async def preview(
     if message is not None:
         if len(message) > MAX_MESSAGE:
             raise DomainError("INVALID", f"A message has at most {MAX_MESSAGE} characters.", field="message")
+        if not message.strip():  # the footer alone is not a message
+            raise DomainError("EMPTY_MESSAGE", "The message is empty.", field="message")
         parts = count_parts(with_footer(message, "marketing")).parts
     parsed = await validated(tenant_id=tenant_id, raw=definition, segment_id=None)
     tenant = await Tenant.get(id=tenant_id)
