@@ -18,6 +18,8 @@ MODEL_MODULES = [
     "domain.messaging.models",
     "domain.intelligence.models",
     "domain.segments.models",
+    "domain.coupons.models",
+    "domain.audit.models",
 ]
 
 

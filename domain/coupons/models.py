@@ -1,0 +1,1 @@
+"""Coupon templates, the codes issued from them, and their redemptions."""
