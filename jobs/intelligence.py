@@ -70,8 +70,8 @@ async def refresh_store_intelligence(ctx: dict[str, Any], tenant_id: str, day: s
         return "fresh"
     enrolled: list[engine.EnrolledRun] = []
 
-    async def enrol(events: Sequence[DomainEvent]) -> list[engine.EnrolledRun]:
-        runs = await engine.handle(events)
+    async def enrol(events: Sequence[DomainEvent], *, now: datetime) -> list[engine.EnrolledRun]:
+        runs = await engine.handle(events, now=now)
         enrolled.extend(runs)
         return runs
 

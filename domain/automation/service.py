@@ -30,7 +30,7 @@ async def create(*, tenant_id: UUID, name: str, definition: AutomationDefinition
         tenant_id=tenant_id,
         name=_clean_name(name),
         status=DRAFT,
-        trigger=definition.trigger,
+        trigger=definition.trigger_key,
         definition=definition.to_json(),
         version=1,
     )
@@ -52,7 +52,7 @@ async def update(
         automation.name = _clean_name(name)
     if definition is not None:
         automation.definition = definition.to_json()
-        automation.trigger = definition.trigger
+        automation.trigger = definition.trigger_key
         automation.version += 1
     await automation.save()
     return automation

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import orjson
@@ -24,7 +24,15 @@ from domain.commerce.service import awaited_order
 from domain.customers.batch import CustomerBatch
 from domain.customers.service import CustomerIn, safe_phone
 from domain.errors import DomainError, NotYetKnown
-from domain.events.domain_events import CustomerCreated, DomainEvent, OrderCompleted, OrderReversed
+from domain.events.domain_events import (
+    CustomerCreated,
+    CustomerUpdated,
+    DomainEvent,
+    OrderCompleted,
+    OrderCreated,
+    OrderRefunded,
+    OrderReversed,
+)
 from domain.events.schema import (
     BillingData,
     CustomerData,
@@ -41,8 +49,12 @@ from domain.intelligence.store import StoreModel, load
 from domain.segments.refresh import announced, refresh_segments
 from domain.tenancy.models import Tenant
 
-Handler = Callable[[Sequence[DomainEvent]], Awaitable[Sequence[Any]]]
-"""Reacts to a batch's domain events inside its transaction; returns what it created (e.g. runs)."""
+
+class Handler(Protocol):
+    """Reacts to a batch's domain events inside its transaction at ``now`` (the batch's moment);
+    returns what it created that needs waking once the transaction commits (journey runs), else []."""
+
+    async def __call__(self, events: Sequence[DomainEvent], *, now: datetime) -> Sequence[Any]: ...
 
 
 @dataclass
@@ -144,6 +156,8 @@ class Batch:
         self.was_waiting: dict[int, tuple[str | None, datetime | None]] = {}
         self.people: dict[int, CustomerIn | None] = {}
         """Who each customer or order event is about (by ``id()`` of the validated event)."""
+        self.seen: dict[UUID, datetime] = {}
+        """The newest event about each customer the events mention, for ``customer.updated``."""
 
     async def run(self, stored: list[Stored], handlers: Sequence[Handler]) -> ProcessReport:
         events: list[_Event] = [(item, validate_event(item.payload, known_storable=True)) for item in stored]
@@ -160,6 +174,7 @@ class Batch:
             self.connection, tenant_id=tenant_id, mentioned=self._people(valid), calendar=self.tenant.calendar
         )
         report = self._apply_all(events)
+        self.caused.extend(self._updated_customers())
         await self.customers.save(self.connection)
         await self.orders.save(self.connection)
         model = await load(self.connection, tenant_id=tenant_id)  # once, for metrics and segments
@@ -169,7 +184,7 @@ class Batch:
         self.caused.extend(await self._refresh_segments(model))
         await mark(self.connection, tenant_id, self.now, self.marks)
         for handler in handlers:
-            report.created.extend(await handler(self.caused))
+            report.created.extend(await handler(self.caused, now=self.now))
         await self._settle_credit()
         return report
 
@@ -256,20 +271,14 @@ class Batch:
             person = self.people[id(event)]
             assert person is not None  # a customer event always describes one
             row, created = self.customers.upsert(person, now=self.now)
+            self._saw(row.id, occurred_at)
             return _Step(
                 [CustomerCreated(tenant_id, row.id, occurred_at)] if created else [], customer_id=row.id
             )
         if isinstance(data, OrderData):
             return self._apply_order(event, data, occurred_at)
         if isinstance(data, RefundData):
-            order, fully_refunded = self.orders.record_refund(data, occurred_at=occurred_at)
-            if order.customer_id:
-                self.metrics_of.add(order.customer_id)
-            if not fully_refunded:
-                return _Step(customer_id=order.customer_id)
-            self.credit.setdefault(order.external_id, []).append("refunded")
-            reversed_ = OrderReversed(tenant_id, order.id, order.customer_id, "refunded", occurred_at)
-            return _Step([reversed_], customer_id=order.customer_id)
+            return self._apply_refund(data, occurred_at)
         if isinstance(data, PaymentData):
             paid = self.orders.record_payment(data, occurred_at=occurred_at)
             return _Step(customer_id=paid.customer_id)
@@ -290,6 +299,7 @@ class Batch:
         if person is not None:
             customer, created = self.customers.upsert(person, now=self.now)
             customer_id = customer.id
+            self._saw(customer.id, occurred_at)
             if created:
                 caused.append(CustomerCreated(tenant_id, customer.id, occurred_at))
         before = self.orders.orders.get(data.external_id)
@@ -303,6 +313,8 @@ class Batch:
             self.credit.setdefault(order.external_id, []).append(change.reversal_reason)
         elif order.credit_used > 0 and not change.stale:
             self.credit.setdefault(order.external_id, []).append(None)
+        if change.previous_status is None and not change.stale:
+            caused.append(OrderCreated(tenant_id, order.id, order.customer_id, occurred_at))
         if change.became_completed:
             caused.append(OrderCompleted(tenant_id, order.id, order.customer_id, occurred_at))
         if change.reversal_reason:
@@ -312,6 +324,45 @@ class Batch:
         # A new order may have refunds and payments waiting for it.
         resolves = awaited_order(data.external_id) if change.previous_status is None else None
         return _Step(caused, resolves, order.customer_id)
+
+    def _apply_refund(self, data: RefundData, occurred_at: datetime) -> _Step:
+        repeated = data.refund_id in self.orders.known_refunds
+        order, fully_refunded = self.orders.record_refund(data, occurred_at=occurred_at)
+        if order.customer_id:
+            self.metrics_of.add(order.customer_id)
+        if repeated:
+            return _Step(customer_id=order.customer_id)
+        amount = self.orders.refunds[data.refund_id][2]
+        caused: list[DomainEvent] = [
+            OrderRefunded(
+                self.tenant.id,
+                order.id,
+                order.customer_id,
+                data.refund_id,
+                amount,
+                fully_refunded,
+                occurred_at,
+            )
+        ]
+        if fully_refunded:
+            self.credit.setdefault(order.external_id, []).append("refunded")
+            caused.append(OrderReversed(self.tenant.id, order.id, order.customer_id, "refunded", occurred_at))
+        return _Step(caused, customer_id=order.customer_id)
+
+    def _saw(self, customer_id: UUID, occurred_at: datetime) -> None:
+        earlier = self.seen.get(customer_id)
+        if earlier is None or occurred_at > earlier:
+            self.seen[customer_id] = occurred_at
+
+    def _updated_customers(self) -> list[DomainEvent]:
+        """``customer.updated`` for each known customer whose row the events changed (new customers
+        are announced as created instead)."""
+        created = {event.customer_id for event in self.caused if isinstance(event, CustomerCreated)}
+        changed = sorted(self.customers.touched() - created)
+        return [
+            CustomerUpdated(self.tenant.id, customer, self.seen.get(customer, self.now))
+            for customer in changed
+        ]
 
     async def _refresh_segments(self, model: StoreModel) -> list[DomainEvent]:
         """Reconsider the segments of the customers this batch touched; announce who entered and left."""

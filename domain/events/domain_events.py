@@ -1,6 +1,7 @@
 """Facts the processing pipeline announces after it has changed the domain rows.
 
-Handlers (automations, credit) run inside the same transaction as the change that caused them.
+Handlers (journeys, credit, coupons) run inside the same transaction as the change that caused them.
+Each event's ``name`` is what a journey's event trigger names (``order.created``, ``segment.entered``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
+
+
+@dataclass(frozen=True)
+class OrderCreated:
+    """An order was seen for the first time (whatever its status)."""
+
+    tenant_id: UUID
+    order_id: UUID
+    customer_id: UUID | None
+    occurred_at: datetime
+    name: Literal["order.created"] = "order.created"
 
 
 @dataclass(frozen=True)
@@ -38,11 +50,41 @@ class OrderReversed:
 
 
 @dataclass(frozen=True)
+class OrderRefunded:
+    """The store refunded (part of) an order: once per new store refund, none for a repeated one.
+
+    ``amount`` is in minor units; ``fully_refunded`` says whether the order's refunds now reach its
+    total (an ``OrderReversed`` with reason ``refunded`` follows then)."""
+
+    tenant_id: UUID
+    order_id: UUID
+    customer_id: UUID | None
+    refund_id: str
+    amount: int
+    fully_refunded: bool
+    occurred_at: datetime
+    name: Literal["order.refunded"] = "order.refunded"
+
+
+@dataclass(frozen=True)
 class CustomerCreated:
+    """A customer became known to the store (a sign-up, or a first order)."""
+
     tenant_id: UUID
     customer_id: UUID
     occurred_at: datetime
     name: Literal["customer.created"] = "customer.created"
+
+
+@dataclass(frozen=True)
+class CustomerUpdated:
+    """What the store knows of an existing customer changed (profile, phone, consent): once per customer
+    per batch of events, at the newest event that changed them."""
+
+    tenant_id: UUID
+    customer_id: UUID
+    occurred_at: datetime
+    name: Literal["customer.updated"] = "customer.updated"
 
 
 @dataclass(frozen=True)
@@ -67,4 +109,13 @@ class SegmentLeft:
     name: Literal["segment.left"] = "segment.left"
 
 
-DomainEvent = OrderCompleted | OrderReversed | CustomerCreated | SegmentEntered | SegmentLeft
+DomainEvent = (
+    OrderCreated
+    | OrderCompleted
+    | OrderReversed
+    | OrderRefunded
+    | CustomerCreated
+    | CustomerUpdated
+    | SegmentEntered
+    | SegmentLeft
+)

@@ -52,5 +52,5 @@ async def refresh_store(*, tenant_id: UUID, now: datetime, handlers: Sequence[Ha
         )
         events = announced(tenant_id, changes, at=now)
         for handler in handlers:
-            await handler(events)
+            await handler(events, now=now)
     return StoreRefresh(model, rescored, changes)

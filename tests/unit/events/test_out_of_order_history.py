@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.commerce.models import Order, Payment, Refund
@@ -49,7 +49,7 @@ class Recorder:
     def __init__(self) -> None:
         self.seen: list[DomainEvent] = []
 
-    async def __call__(self, events: Sequence[DomainEvent]) -> list[Any]:
+    async def __call__(self, events: Sequence[DomainEvent], *, now: datetime) -> list[Any]:
         self.seen.extend(events)
         return []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from domain.commerce.models import Order, Refund
@@ -20,7 +21,7 @@ class Recorder:
     def __init__(self) -> None:
         self.seen: list[DomainEvent] = []
 
-    async def __call__(self, events: Sequence[DomainEvent]) -> list[Any]:
+    async def __call__(self, events: Sequence[DomainEvent], *, now: datetime) -> list[Any]:
         self.seen.extend(events)
         return []
 

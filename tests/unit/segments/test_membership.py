@@ -129,7 +129,7 @@ async def test_processing_announces_who_entered_and_left_to_its_handlers(db: Non
     segment = await segments.create(tenant_id=tenant, name="Repeat buyers", definition=REPEAT_BUYERS, now=NOW)
     heard: list[object] = []
 
-    async def listen(events: Sequence[DomainEvent]) -> list[object]:
+    async def listen(events: Sequence[DomainEvent], *, now: datetime) -> list[object]:
         heard.extend(event for event in events if isinstance(event, SegmentEntered | SegmentLeft))
         return []
 
