@@ -4,7 +4,8 @@
   get their current one);
 - ``automation_step_events``: one row per step a run executed and how it ended;
 - ``automations.enrolled_count``: the enrolments a journey has made (what an entry cap counts);
-- ``automation_runs``: ``current_step_id`` (the next step, by id; existing open runs point at the
+- ``automation_runs``: an enrolment key names an occasion of one customer (unique per journey and
+  customer: ``order:<id>``, ``lapse:<day>``, ``birthday:<year>``), ``current_step_id`` (the next step, by id; existing open runs point at the
   version-1 ids ``s1``, ``s2``, …), ``exit_reason``, ``open_scope`` and at most one open run per
   (tenant, journey, customer, open_scope) — ``open_scope`` is '' (a customer is in a journey once at a
   time) or the order of a once-per-order order journey (each order has its own run, as runs enrolled
@@ -21,6 +22,7 @@ from tortoise.fields.data import JSON_DUMPS
 from uuid import uuid4
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations.constraints import UniqueConstraint
 
 STORE_TABLES = ("automation_versions", "automation_step_events")
 LINKS = (
@@ -156,9 +158,18 @@ class Migration(migrations.Migration):
             name='enrolled_count',
             field=fields.IntField(default=0, description='Enrolments ever made (what the entry cap counts).', db_default=0),
         ),
+        ops.RemoveConstraint(
+            model_name='AutomationRun',
+            name=None,
+            fields=['tenant', 'automation', 'enrolment_key'],
+        ),
         ops.AlterModelOptions(
             name='AutomationRun',
-            options={'table': 'automation_runs', 'app': 'revisit', 'unique_together': (('tenant', 'automation', 'enrolment_key'),), 'indexes': [Index(fields=['tenant_id', 'state', 'due_at']), Index(fields=['tenant_id', 'order_id']), Index(fields=['tenant_id', 'automation_id', 'customer_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'One enrolment of one customer in one journey. Unique per (journey, enrolment key); at most one'},
+            options={'table': 'automation_runs', 'app': 'revisit', 'unique_together': (('tenant', 'automation', 'customer', 'enrolment_key'),), 'indexes': [Index(fields=['tenant_id', 'state', 'due_at']), Index(fields=['tenant_id', 'order_id']), Index(fields=['tenant_id', 'automation_id', 'customer_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'One enrolment of one customer in one journey. Unique per (journey, customer, enrolment key — the'},
+        ),
+        ops.AddConstraint(
+            model_name='AutomationRun',
+            constraint=UniqueConstraint(fields=('tenant', 'automation', 'customer', 'enrolment_key'), name=None),
         ),
         ops.AlterField(
             model_name='AutomationRun',

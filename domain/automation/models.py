@@ -58,7 +58,8 @@ class AutomationVersion(Model):
 
 
 class AutomationRun(Model):
-    """One enrolment of one customer in one journey. Unique per (journey, enrolment key); at most one
+    """One enrolment of one customer in one journey. Unique per (journey, customer, enrolment key — the
+    occasion: ``order:<id>``, ``lapse:<day>``, ``birthday:<year>``); at most one
     open run per journey and customer (per order for once-per-order order journeys).
 
     An open run (``pending`` / ``waiting``) is due at ``due_at``: the poller takes it then and carries
@@ -100,7 +101,7 @@ class AutomationRun(Model):
 
     class Meta:
         table = "automation_runs"
-        unique_together = (("tenant", "automation", "enrolment_key"),)
+        unique_together = (("tenant", "automation", "customer", "enrolment_key"),)
         indexes = (
             ("tenant_id", "state", "due_at"),
             ("tenant_id", "order_id"),
