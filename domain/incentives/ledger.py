@@ -11,7 +11,9 @@ statement. :func:`release_matured` is the exception: a cron calls it and it open
 transaction per account so it never holds many locks at once.
 
 This module holds grants, reversals, balances and maturing, and the account lock every writer takes;
-spending at checkout is :mod:`domain.incentives.checkout`.
+spending at checkout is :mod:`domain.incentives.checkout`, expiry :mod:`domain.incentives.expiry`,
+partial refunds :mod:`domain.incentives.refunds` and owners' adjustments
+:mod:`domain.incentives.adjustments`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,13 @@ RELEASE: Final = "release"
 """A positive entry: credit held for an order that the order did not use, given back."""
 RETURN: Final = "return"
 """A positive entry: credit an order spent, given back because the order was cancelled, failed or refunded."""
+
+EXPIRY: Final = "expiry"
+"""A negative entry (or 0): what was left of a grant when it expired; it points at the grant
+(:mod:`domain.incentives.expiry`)."""
+ADJUSTMENT: Final = "adjustment"
+"""An owner's manual grant (positive) or deduction (negative), with a reason, audited
+(:mod:`domain.incentives.adjustments`)."""
 
 CHECKOUT_KINDS: Final = frozenset({REDEMPTION, RELEASE, RETURN})
 """The kinds of line checkout writes (:mod:`domain.incentives.checkout`); they take effect when written."""
@@ -115,11 +124,12 @@ async def reverse_order_grants(
     """Reverse the cashback granted for an order that was refunded, cancelled or failed.
 
     Each grant is reversed once (idempotency key ``reversal:<grant id>``), so repeating the call, or
-    a second refund of the same order, reverses nothing more. A grant still pending is cancelled in
-    full: the reversal carries the grant's ``available_at``, so the two mature together and cancel
-    out. A grant already available is taken back as far as the available balance allows, never
-    below zero (the customer may have spent part of it); what could not be taken back is noted on the
-    entry. Returns the reversals written by this call.
+    a second refund of the same order, reverses nothing more, and only for what is left of it: what
+    partial refunds already reversed, or expiry already took, is not taken twice. A grant still
+    pending is cancelled in full: the reversal carries the grant's ``available_at``, so the two mature
+    together and cancel out. A grant already available is taken back as far as the available balance
+    allows, never below zero (the customer may have spent part of it); what could not be taken back is
+    noted on the entry. Returns the reversals written by this call.
     """
     grants = await CreditEntry.filter(tenant_id=tenant_id, order_id=order_id, kind=CASHBACK).order_by(
         "created_at", "id"
@@ -131,28 +141,63 @@ async def reverse_order_grants(
         key = f"reversal:{grant_entry.id}"
         if await CreditEntry.filter(tenant_id=tenant_id, idempotency_key=key).exists():
             continue
-        if grant_entry.available_at > moment:
-            amount, available_at, note = grant_entry.amount, grant_entry.available_at, reason
-        else:
-            current = await balances(tenant_id=tenant_id, customer_id=customer_id, now=moment)
-            amount, available_at = min(grant_entry.amount, max(current.available, 0)), moment
-            shortfall = grant_entry.amount - amount
-            note = f"{reason}; {shortfall} already spent, not reversed" if shortfall else reason
-        reversals.append(
-            await CreditEntry.create(
-                tenant_id=tenant_id,
-                customer_id=customer_id,
-                kind=REVERSAL,
-                amount=-amount,
-                available_at=available_at,
-                order_id=order_id,
-                reverses_id=grant_entry.id,
-                idempotency_key=key,
-                note=note[:255],
-            )
+        left = await unreversed(grant_entry)
+        if left <= 0:
+            continue
+        entry = await take_back(
+            account, grant_entry, amount=left, key=key, reason=reason, order_id=order_id, moment=moment
         )
-        await recompute(account, now=moment)
+        reversals.append(entry)
     return reversals
+
+
+async def unreversed(grant_entry: CreditEntry) -> int:
+    """What of a grant no reversal or expiry has taken yet (the grant plus the lines pointing at it)."""
+    taken = await CreditEntry.filter(
+        tenant_id=grant_entry.tenant_id,  # type: ignore[attr-defined]
+        reverses_id=grant_entry.id,
+    ).values_list("amount", flat=True)
+    return grant_entry.amount + sum(int(amount) for amount in taken)
+
+
+async def take_back(
+    account: CreditAccount,
+    grant_entry: CreditEntry,
+    *,
+    amount: int,
+    key: str,
+    reason: str,
+    order_id: UUID | None,
+    moment: datetime,
+) -> CreditEntry:
+    """Write one reversal of ``amount`` (> 0) of a grant on its locked account, and recompute it.
+
+    A pending grant is reversed in full at its own ``available_at`` (the two mature together). An
+    available one is reversed at ``moment`` as far as the available balance allows, never below zero;
+    the shortfall (credit the customer already spent) is noted on the line.
+    """
+    customer_id: UUID = grant_entry.customer_id  # type: ignore[attr-defined]
+    tenant_id: UUID = grant_entry.tenant_id  # type: ignore[attr-defined]
+    if grant_entry.available_at > moment:
+        taken, available_at, note = amount, grant_entry.available_at, reason
+    else:
+        current = await balances(tenant_id=tenant_id, customer_id=customer_id, now=moment)
+        taken, available_at = min(amount, max(current.available, 0)), moment
+        shortfall = amount - taken
+        note = f"{reason}; {shortfall} already spent, not reversed" if shortfall else reason
+    entry = await CreditEntry.create(
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        kind=REVERSAL,
+        amount=-taken,
+        available_at=available_at,
+        order_id=order_id,
+        reverses_id=grant_entry.id,
+        idempotency_key=key,
+        note=note[:255],
+    )
+    await recompute(account, now=moment)
+    return entry
 
 
 _BALANCES = """
