@@ -38,7 +38,7 @@ class CustomerRow:
     birth_month: int | None = None
     birth_day: int | None = None
     marketing_consent: bool = True
-    consent_source: str = "store"
+    consent_source: str = "unknown"
     consent_changed_at: datetime | None = None
 
 
@@ -121,8 +121,9 @@ class CustomerBatch:
         """Find the customer these details identify, or create them; fill in what is newly known.
 
         Returns the row and whether it is new. A phone already held by another customer of the store
-        is not moved (phones identify people), so that customer keeps it. Consent changes are stamped
-        with ``now`` and the source ``store``.
+        is not moved (phones identify people), so that customer keeps it. Consent the store states for
+        the first time, or changes, is stamped with ``now`` and the source ``store``; a customer it
+        never stated it for stays ``unknown`` (the store's consent mode decides).
         """
         if not (customer_in.external_id or customer_in.phone or customer_in.email):
             raise DomainError("UNIDENTIFIABLE", "A customer needs an external id, a phone or an e-mail.")
@@ -151,8 +152,8 @@ class CustomerBatch:
             setattr(row, name, value)
         if customer_in.birthday is not None:
             row.birth_month, row.birth_day = month_and_day(customer_in.birthday, calendar=self.calendar)
-        consent = customer_in.marketing_consent
-        if consent is not None and consent != row.marketing_consent:
+        consent = customer_in.marketing_consent  # said: the store's word from now on, yes or no
+        if consent is not None and (consent != row.marketing_consent or row.consent_source == "unknown"):
             row.marketing_consent, row.consent_source, row.consent_changed_at = consent, "store", now
         if before is not None and before != row:  # a returning customer often says nothing new
             self._changed[row.id] = row

@@ -26,8 +26,15 @@ class Customer(Model):
     birth_day = fields.SmallIntField(
         null=True, description="The birthday's day of month in the store's calendar."
     )
-    marketing_consent = fields.BooleanField(default=True, db_default=True)
-    consent_source = fields.CharField(max_length=32, default="store", db_default="store")
+    marketing_consent = fields.BooleanField(
+        default=True, db_default=True, description="With consent_source unknown: no objection recorded."
+    )
+    consent_source = fields.CharField(
+        max_length=32,
+        default="unknown",
+        db_default="unknown",
+        description="unknown (never said: the store's consent mode decides), store or customer.",
+    )
     consent_changed_at = fields.DatetimeField(null=True)
     tags: list[str] = fields.JSONField(default=list)
 

@@ -34,7 +34,40 @@ class OutboundMessage(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     sent_at = fields.DatetimeField(null=True)
 
+    send_after = fields.DatetimeField(
+        null=True, description="Not before this moment (quiet hours, a deferred cap); the slot caps count."
+    )
+    policy_reason = fields.CharField(
+        max_length=32,
+        null=True,
+        description="Why the sending policy suppressed, skipped or deferred it (domain.messaging.policy).",
+    )
+
     class Meta:
         table = "outbound_messages"
         unique_together = (("tenant", "origin_key"),)
         indexes = (("tenant_id", "status", "created_at"), ("tenant_id", "customer_id"))
+
+
+class SmsSuppression(Model):
+    """A phone of one store that gets no marketing SMS: the customer texted «۱۱» / «لغو», or the owner
+    added it. One row per (store, phone); lifting it keeps the row, with who lifted it and when."""
+
+    id = fields.UUIDField(primary_key=True)
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "revisit.Tenant", related_name="sms_suppressions", on_delete=fields.CASCADE
+    )
+    phone = fields.CharField(max_length=20, description="E.164")
+    source = fields.CharField(max_length=32, description="owner, or the channel an opt-out SMS came by.")
+    keyword = fields.CharField(max_length=160, null=True, description="The opt-out text as received.")
+    suppressed_at = fields.DatetimeField()
+    added_by_user_id = fields.UUIDField(null=True, description="The user who added it by hand.")
+    lifted_at = fields.DatetimeField(null=True, description="Set when the owner removed it.")
+    lifted_by_user_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "sms_suppressions"
+        unique_together = (("tenant", "phone"),)
+        indexes = (("tenant_id", "suppressed_at"),)

@@ -6,25 +6,32 @@ transaction. :func:`deliver` sends it later, from a job, and may run any number 
 lost answer is not delivered twice. ``deliver`` keeps no transaction open across the provider call.
 
 States: ``queued`` → ``sent`` | ``failed``; ``suppressed`` is recorded instead of ``queued`` when
-policy forbids sending (a marketing message to a customer who opted out), so reports can count it.
+policy forbids sending (a marketing message without consent, or to a suppressed phone), ``skipped``
+when a frequency cap leaves no room, so reports can count both. The sending policy itself — consent,
+suppressions, caps, quiet hours — is docs/sending-policy.md.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.customers.models import Customer
 from domain.customers.phones import mask_phone, normalise_phone
 from domain.errors import DomainError, NotFound
+from domain.messaging import consent, policy
 from domain.messaging.formatting import with_footer
-from domain.messaging.models import OutboundMessage
-from domain.messaging.parts import count_parts
+from domain.messaging.models import OutboundMessage, SmsSuppression
+from domain.messaging.parts import SmsParts, count_parts
+from domain.messaging.policy import WhenCapped
 from domain.messaging.providers import PermanentSendError, RetryableSendError, SmsProvider
 from domain.tenancy.models import Tenant
 
@@ -34,47 +41,149 @@ QUEUED: Final = "queued"
 SENT: Final = "sent"
 FAILED: Final = "failed"
 SUPPRESSED: Final = "suppressed"
+SKIPPED: Final = "skipped"
 
 MAX_ATTEMPTS: Final = 5
 """Provider attempts before a message that keeps failing transiently is marked failed."""
 
 
 async def queue_sms(
-    *, tenant: Tenant, customer: Customer, origin_key: str, purpose: str, body: str
+    *,
+    tenant: Tenant,
+    customer: Customer,
+    origin_key: str,
+    purpose: str,
+    body: str,
+    now: datetime | None = None,
+    when_capped: WhenCapped = "skip",
 ) -> OutboundMessage:
-    """Record one SMS to ``customer``, once per ``origin_key`` (e.g. ``run:<id>:step:<i>``).
+    """Record one SMS to ``customer``, once per ``origin_key`` (e.g. ``run:<id>:step:<i>``), with the
+    store's sending policy applied; ``now`` is the moment it is queued (default: the clock).
 
-    A repeated call returns the first row unchanged. A marketing body gets the «لغو۱۱» footer
-    (once); a marketing message to a customer without marketing consent is recorded as
-    ``suppressed`` with the reason "opted out" and is never sent.
+    A repeated call returns the first row unchanged. A transactional message is ``queued`` to go at
+    once. A marketing body gets the «لغو۱۱» footer (once), then:
+
+    - without consent (:mod:`domain.messaging.consent`) or to a suppressed phone: ``suppressed``;
+    - over a frequency cap: ``skipped`` (``when_capped="skip"``) or ``queued`` with ``send_after``
+      on the first day with room (``"defer"``);
+    - in quiet hours: ``queued`` with ``send_after`` at the window's opening.
+
+    ``policy_reason`` records why (:mod:`domain.messaging.policy`). The caller enqueues delivery of a
+    ``queued`` message. Runs in the caller's transaction, holding a lock on the customer until it
+    ends, so two journeys queueing for one customer at once count each other under the caps.
 
     Raises ``NOT_FOUND`` for another tenant's customer, ``NO_PHONE`` / ``INVALID_PHONE`` when the
-    customer has no valid E.164 phone, ``INVALID_PURPOSE`` and ``EMPTY_MESSAGE``.
+    customer has no valid E.164 phone, ``INVALID_PURPOSE``, ``INVALID`` (``when_capped``) and
+    ``EMPTY_MESSAGE``.
     """
     existing = await OutboundMessage.get_or_none(tenant_id=tenant.id, origin_key=origin_key)
     if existing is not None:
         return existing
     if customer.tenant_id != tenant.id:  # type: ignore[attr-defined]
         raise NotFound("Customer", field="customerId")
+    if when_capped not in ("skip", "defer"):
+        raise DomainError("INVALID", "when_capped is skip or defer.", field="whenCapped")
     phone = _e164(customer.phone)
+    if not body.strip():
+        raise DomainError("EMPTY_MESSAGE", "The message is empty.", field="body")
     text = with_footer(body, purpose)
     parts = count_parts(text)
-    opted_out = purpose == "marketing" and not customer.marketing_consent
-    message, _ = await OutboundMessage.get_or_create(
-        tenant_id=tenant.id,
-        origin_key=origin_key,
-        defaults={
-            "customer_id": customer.id,
-            "purpose": purpose,
-            "phone": phone,
-            "body": text,
-            "encoding": parts.encoding,
-            "parts": parts.parts,
-            "status": SUPPRESSED if opted_out else QUEUED,
-            "failure_reason": "opted out" if opted_out else None,
-        },
-    )
-    return message
+    moment = now or datetime.now(UTC)
+    try:
+        return await _queue(tenant, customer, origin_key, purpose, phone, text, parts, moment, when_capped)
+    except IntegrityError:  # the same origin queued at once for another customer: the first wins
+        return await OutboundMessage.get(tenant_id=tenant.id, origin_key=origin_key)
+
+
+async def _queue(
+    tenant: Tenant,
+    customer: Customer,
+    origin_key: str,
+    purpose: str,
+    phone: str,
+    text: str,
+    parts: SmsParts,
+    moment: datetime,
+    when_capped: WhenCapped,
+) -> OutboundMessage:
+    async with in_transaction() as connection:
+        await connection.execute_query(_CUSTOMER_LOCK, [f"sms:{tenant.id}:{customer.id}"])
+        existing = await OutboundMessage.get_or_none(tenant_id=tenant.id, origin_key=origin_key)
+        if existing is not None:
+            return existing
+        if purpose == policy.MARKETING:
+            decision = await _marketing(connection, tenant, customer, phone, moment, when_capped)
+        else:
+            decision = _Decision(QUEUED, moment, None, None)
+        return await OutboundMessage.create(
+            tenant_id=tenant.id,
+            origin_key=origin_key,
+            customer_id=customer.id,
+            purpose=purpose,
+            phone=phone,
+            body=text,
+            encoding=parts.encoding,
+            parts=parts.parts,
+            status=decision.status,
+            send_after=decision.send_after,
+            policy_reason=decision.reason,
+            failure_reason=decision.explanation,
+            using_db=connection,
+        )
+
+
+_CUSTOMER_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+_COUNTED_SLOTS = """
+SELECT COALESCE(send_after, created_at) AS slot FROM outbound_messages
+WHERE tenant_id = $1 AND customer_id = $2 AND purpose = 'marketing' AND status <> ALL($3::text[])
+  AND COALESCE(send_after, created_at) >= $4
+"""
+_EXPLANATIONS: Final = {
+    policy.OPTED_OUT: "opted out",
+    policy.NO_CONSENT: "no consent: the store asks customers first (opt-in)",
+    policy.SUPPRESSED_NUMBER: "opted out: the phone is on the store's suppression list",
+    policy.DAILY_CAP: "frequency cap: the customer's marketing SMS for the day",
+    policy.WEEKLY_CAP: "frequency cap: the customer's marketing SMS for 7 days",
+}
+
+
+@dataclass(frozen=True)
+class _Decision:
+    status: str
+    send_after: datetime | None
+    reason: str | None
+    explanation: str | None
+
+
+async def _marketing(
+    connection: BaseDBAsyncClient,
+    tenant: Tenant,
+    customer: Customer,
+    phone: str,
+    now: datetime,
+    when_capped: WhenCapped,
+) -> _Decision:
+    """Consent, the suppression list, then the caps and quiet hours (:func:`policy.place`)."""
+    if not consent.allows_marketing(customer=customer, consent_mode=consent.mode(tenant)):
+        reason = policy.OPTED_OUT if not customer.marketing_consent else policy.NO_CONSENT
+        return _Decision(SUPPRESSED, None, reason, _EXPLANATIONS[reason])
+    if (
+        await SmsSuppression.filter(tenant_id=tenant.id, phone=phone, lifted_at=None)
+        .using_db(connection)
+        .exists()
+    ):
+        return _Decision(SUPPRESSED, None, policy.SUPPRESSED_NUMBER, _EXPLANATIONS[policy.SUPPRESSED_NUMBER])
+    counted: list[datetime] = []
+    if not policy.caps(tenant).none:
+        rows = await connection.execute_query_dict(
+            _COUNTED_SLOTS,
+            [tenant.id, customer.id, sorted(policy.UNCOUNTED), policy.window_start(now, tenant)],
+        )
+        counted = [row["slot"] for row in rows]
+    slot = policy.place(tenant=tenant, now=now, counted=counted, when_capped=when_capped)
+    if slot.send_after is None:
+        return _Decision(SKIPPED, None, slot.reason, _EXPLANATIONS[slot.reason or policy.DAILY_CAP])
+    return _Decision(QUEUED, slot.send_after, slot.reason, None)
 
 
 async def deliver(*, message_id: UUID, provider: SmsProvider, sender: str | None) -> OutboundMessage:

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from domain.customers.service import PURCHASE_STATUSES
 from domain.intelligence import bgnbd
 from domain.intelligence.prediction import Placeholders, expected_next_order_sql, probability_active_sql
+from domain.messaging.consent import MARKETING_ALLOWED_SQL
 from domain.segments.definition import (
     FIELDS,
     AllNode,
@@ -104,7 +105,7 @@ _MOMENT_COLUMNS: Final[dict[str, str]] = {
     "signed_up_at": "c.created_at",
 }
 _BOOLEAN_COLUMNS: Final[dict[str, str]] = {
-    "marketing_consent": "c.marketing_consent",
+    "marketing_consent": MARKETING_ALLOWED_SQL,  # the store's consent rule and its suppression list
     "has_phone": "(c.phone IS NOT NULL)",
     "has_email": "(c.email IS NOT NULL)",
     "registered": "(c.external_id IS NOT NULL)",

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from domain.customers.models import Customer
 from domain.errors import DomainError
 from domain.intelligence.store import load
+from domain.messaging.consent import MARKETING_ALLOWED_SQL
 from domain.messaging.formatting import with_footer
 from domain.messaging.parts import count_parts
 from domain.segments.compiler import Clock, Compiler, Scope
@@ -26,11 +27,15 @@ from domain.tenancy.models import Tenant
 MAX_SAMPLE: Final = 100
 MAX_MESSAGE: Final = 1_000
 
-_COUNT = """
+_COUNT = (
+    """
 SELECT count(*) AS matching,
-       count(*) FILTER (WHERE c.phone IS NOT NULL AND c.marketing_consent) AS reachable
+       count(*) FILTER (WHERE c.phone IS NOT NULL AND """
+    + MARKETING_ALLOWED_SQL  # the store's consent rule and its suppression list
+    + """) AS reachable
 FROM customers AS c WHERE c.tenant_id = $1 AND {condition}
 """
+)
 _SAMPLE = """
 SELECT c.id FROM customers AS c WHERE c.tenant_id = $1 AND {condition}
 ORDER BY c.last_order_at DESC NULLS LAST, c.id LIMIT {limit}
@@ -39,7 +44,8 @@ ORDER BY c.last_order_at DESC NULLS LAST, c.id LIMIT {limit}
 
 @dataclass(frozen=True)
 class Preview:
-    """What a definition selects now. ``reachable`` customers have a phone and marketing consent;
+    """What a definition selects now. ``reachable`` customers have a phone and may get marketing
+    (:mod:`domain.messaging.consent`: consent by the store's rule, phone not suppressed);
     ``cost`` is ``reachable × parts × part_price``, in the currency of ``part_price``."""
 
     matching: int

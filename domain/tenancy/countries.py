@@ -53,3 +53,14 @@ def store_country(*, country: str | None, timezone: str, currency: str) -> str:
             field="country",
         )
     return derived
+
+
+OPT_OUT_COUNTRIES = frozenset({"IR"})
+"""Countries where marketing SMS to a customer who never objected is the norm, with an opt-out in every
+message («لغو۱۱» in Iran). Everywhere else (the GDPR and PECR in Europe and the UK, the TCPA in the US,
+and most other SMS rules) marketing needs the customer's yes first."""
+
+
+def default_consent_mode(country: str) -> str:
+    """``opt_out`` for a country in :data:`OPT_OUT_COUNTRIES`, ``opt_in`` for every other."""
+    return "opt_out" if country.upper() in OPT_OUT_COUNTRIES else "opt_in"

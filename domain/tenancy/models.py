@@ -23,6 +23,25 @@ class Tenant(Model):
         description="ISO 3166-1 alpha-2; the region of phone numbers written without a country code.",
     )
     sender_line = fields.CharField(max_length=32, null=True)
+    quiet_hours_start = fields.SmallIntField(
+        default=22 * 60,
+        db_default=22 * 60,
+        description="Minutes after local midnight when marketing SMS stop (22:00); equal to the end: none.",
+    )
+    quiet_hours_end = fields.SmallIntField(
+        default=8 * 60, db_default=8 * 60, description="Minutes after local midnight when they resume (08:00)."
+    )
+    marketing_daily_cap = fields.SmallIntField(
+        null=True, default=1, db_default=1, description="Most marketing SMS a customer gets a local day."
+    )
+    marketing_weekly_cap = fields.SmallIntField(
+        null=True, default=3, db_default=3, description="Most in any 7 local days; null: no cap."
+    )
+    consent_mode = fields.CharField(
+        max_length=8,
+        null=True,
+        description="opt_in or opt_out: may a customer who never said get marketing; null: the country's norm.",
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
