@@ -59,6 +59,7 @@ Mutation = merge_types(
         incentives.Mutation,
         imports.Mutation,
         segments.Mutation,
+        coupons.Mutation,
     ),
 )
 

@@ -62,9 +62,11 @@ mutation ReleaseCredit($orderExternalId: String!) {
 }
 """
 VALIDATE_COUPON = """
-query ValidateCoupon($code: String!, $customer: CustomerRefInput!, $cartTotal: String!, $currency: String!) {
-  validateCoupon(code: $code, customer: $customer, cartTotal: $cartTotal, currency: $currency) {
-    check { valid code reason message }
+query ValidateCoupon($code: String!, $customer: CustomerRefInput!, $cartTotal: String!, $currency: String!,
+                     $lines: [CartLineInput!], $shippingTotal: String) {
+  validateCoupon(code: $code, customer: $customer, cartTotal: $cartTotal, currency: $currency,
+                 lines: $lines, shippingTotal: $shippingTotal) {
+    check { valid code reason message kind value discount freeShipping expiresAt }
     errors { code field message }
   }
 }
@@ -193,14 +195,28 @@ def checkout_routes(schema: Schema) -> list[BaseRoute]:
                 "customer": _customer(body.customer),
                 "cartTotal": body.cart_total,
                 "currency": body.currency,
+                "lines": [
+                    {"productId": line.product_id, "total": line.total, "categoryIds": line.category_ids}
+                    for line in body.lines
+                ],
+                "shippingTotal": body.shipping_total,
             },
         )
         if failure:
             return failure
         check = payload["check"]
+        valid = check["valid"]
         return _answer(
             CouponCheckAnswer(
-                valid=check["valid"], code=check["code"], reason=check["reason"], message=check["message"]
+                valid=valid,
+                code=check["code"],
+                reason=check["reason"],
+                message=check["message"],
+                discount_type=("percent" if check["kind"] == "PERCENT" else "fixed_cart") if valid else None,
+                amount=check["value"],
+                discount=check["discount"],
+                free_shipping=check["freeShipping"],
+                expires_at=check["expiresAt"],
             )
         )
 

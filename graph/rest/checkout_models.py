@@ -7,10 +7,12 @@ currency, as in store events; JSON numbers are accepted too.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.coupons.validation import REASONS
 from domain.events.schema import Currency, CustomerExternalId, Email, ExternalId, RawPhone
 
 AmountText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -61,13 +63,40 @@ class CreditReleaseRequest(_Request):
     order_external_id: ExternalId = Field(description="The store's id of the order.", examples=["1042"])
 
 
-class CouponCheckRequest(_Request):
-    """A coupon code the store does not know itself."""
+class CartLine(_Request):
+    """One line of the cart, for coupons limited to some products or categories."""
 
-    code: str = Field(description="The code as the customer typed it, 1 to 64 characters.", examples=["ABC"])
+    product_id: ExternalId = Field(description="The store's product id.", examples=["101"])
+    total: AmountText = Field(description=f"The line's total. {AMOUNT}", examples=["600000"])
+    category_ids: list[ExternalId] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The product's categories, at most 50.",
+        examples=[["12"]],
+    )
+
+
+class CouponCheckRequest(_Request):
+    """A coupon code the store does not know itself, and the cart it would apply to."""
+
+    code: str = Field(
+        max_length=64, description="The code as the customer typed it, 1 to 64 characters.", examples=["ABC"]
+    )
     customer: CustomerRef
-    cart_total: AmountText = Field(description=f"The cart's total. {AMOUNT}", examples=["1250000"])
+    cart_total: AmountText = Field(
+        description=f"The cart's total, what a minimum is compared with. {AMOUNT}", examples=["1250000"]
+    )
     currency: Currency = Field(description="The store's currency.", examples=["IRT"])
+    lines: list[CartLine] = Field(
+        default_factory=list,
+        max_length=500,
+        description="The cart's lines (at most 500); needed for codes limited to some products.",
+    )
+    shipping_total: AmountText | None = Field(
+        default=None,
+        description=f"The cart's shipping, for free-shipping codes. {AMOUNT}",
+        examples=["50000"],
+    )
 
 
 class StoreDetails(BaseModel):
@@ -115,12 +144,34 @@ class CreditReleaseAnswer(BaseModel):
 
 
 class CouponCheckAnswer(BaseModel):
-    """Whether the checkout may apply the code. Revisit issues no coupons yet: every code is unknown."""
+    """Whether the checkout may apply the code. A valid answer says what it gives and what it takes off
+    this cart; an invalid one says why not (`reason`) and carries no discount fields."""
 
     valid: bool
     code: str = Field(examples=["ABC"])
-    reason: str | None = Field(default=None, description="Why not, for machines.", examples=["unknown_code"])
+    reason: str | None = Field(
+        default=None,
+        description="Why not, for machines: " + ", ".join(REASONS) + ".",
+        examples=["unknown_code"],
+    )
     message: str = Field(description="For the customer.", examples=["This code is not known."])
+    discount_type: Literal["percent", "fixed_cart"] | None = Field(
+        default=None,
+        description="As WooCommerce names it: percent, or fixed_cart (fixed amounts and free shipping).",
+        examples=["percent"],
+    )
+    amount: str | None = Field(
+        default=None,
+        description=f"The percent, or the fixed amount ({AMOUNT}); 0 for free shipping.",
+        examples=["15"],
+    )
+    discount: str | None = Field(
+        default=None,
+        description=f"What the code takes off this cart, maximum applied. {AMOUNT}",
+        examples=["187500"],
+    )
+    free_shipping: bool | None = Field(default=None, description="Whether the order's shipping is free.")
+    expires_at: datetime | None = Field(default=None, description="When the code stops working.")
 
 
 class ErrorDetail(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from domain.coupons.validation import REASONS
 from graph.rest.checkout_models import (
     ConnectionAnswer,
     CouponCheckAnswer,
@@ -128,9 +129,14 @@ CHECKOUT_OPENAPI_PATHS: dict[str, Any] = {
     "/rest/v1/coupons/validate": {
         "post": _operation(
             "validateCoupon",
-            "Check a coupon code the store does not know",
-            "Whether the code is a Revisit coupon the customer may apply to this cart. Revisit issues no "
-            "coupons yet, so every code is answered `valid: false`, `reason: unknown_code`.",
+            "Check a Revisit coupon code for a cart",
+            "Whether the code is a Revisit coupon the customer may apply to this cart, and what it takes "
+            "off. Codes are compared in any case. A valid answer gives `discount_type` (percent or "
+            "fixed_cart), `amount`, the `discount` for this cart (the template's maximum applied, never "
+            "more than the eligible lines) and `free_shipping`; an invalid one gives `reason`: "
+            + ", ".join(f"`{reason}`" for reason in REASONS)
+            + ". Send the cart's `lines` for codes limited to some products or categories. Reads only: "
+            "the use is counted when the order's event arrives.",
             request="CouponCheckRequest",
             answer=("CouponCheckAnswer", "The answer for the code."),
             errors={**_BODY_ERRORS, "422": f"An invalid body or code (`INVALID`) or {_MISMATCH}."},
