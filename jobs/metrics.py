@@ -42,8 +42,19 @@ JOBS_RUNNING = Gauge("revisit_jobs_running", "Job runs started and not yet finis
 SMS = Counter(
     "revisit_sms",
     "SMS delivery attempts, by provider and status: sent, failed (for good), retry (a transient "
-    "failure, tried again later), out_of_credit (retried once the provider account is topped up).",
+    "failure, tried again later), out_of_credit (retried once the provider account is topped up), "
+    "unknown (no answer came: looked up before anything is sent again).",
     ["provider", "status"],
+)
+SMS_REPORTS = Counter(
+    "revisit_sms_delivery_reports",
+    "Final delivery reports recorded, by provider and source (poll or callback).",
+    ["provider", "source"],
+)
+SMS_INBOUND = Counter(
+    "revisit_sms_inbound",
+    "Inbound SMS stored (once per store they concern), by provider and source (poll or callback).",
+    ["provider", "source"],
 )
 
 _FUNCTION: Final = "metrics_function"
@@ -61,6 +72,18 @@ def count_processed_events(*, processed: int, failed: int, waiting: int) -> None
 def count_sms(*, provider: str, status: str) -> None:
     """Count one delivery attempt in ``revisit_sms_total``."""
     SMS.labels(provider=provider, status=status).inc()
+
+
+def count_reports(*, provider: str, source: str, count: int) -> None:
+    """Add recorded delivery reports to ``revisit_sms_delivery_reports_total``."""
+    if count:
+        SMS_REPORTS.labels(provider=provider, source=source).inc(count)
+
+
+def count_inbound(*, provider: str, source: str, count: int) -> None:
+    """Add stored inbound SMS to ``revisit_sms_inbound_total``."""
+    if count:
+        SMS_INBOUND.labels(provider=provider, source=source).inc(count)
 
 
 def instrumented_functions(functions: Sequence[Function | Callable[..., Awaitable[Any]]]) -> list[Function]:

@@ -45,12 +45,26 @@ status             Kavenegar's meaning                                          
 501                trial account: may only send to the account owner's number   P
 other 4xx          request or account problem that a retry will not fix         P
 other 5xx          server error                                                 R
-network, timeout   no answer                                                    R
+connect failure    the request never left (refused, DNS, connect timeout)       R
+read timeout,      the request went out and no answer came: Kavenegar may have  R, outcome unknown
+reset after send   taken the message
 200, no entries    accepted but unreadable (no message id)                      R
 =================  ===========================================================  ==================
 
 "R, out of credit" is :class:`ProviderOutOfCreditError`, a retryable error the caller answers by
 pausing sending until the account is topped up.
+
+"R, outcome unknown" is :class:`OutcomeUnknownError`: the caller asks :meth:`KavenegarProvider.look_up`
+(``sms/statuslocalmessageid.json?localid=…``) before anything else. An entry of that look-up with a message
+id is the message Kavenegar took; status 100 ("invalid id") with no message id means Kavenegar has no
+message with that local id, so sending again cannot make a second one.
+
+Delivery reports are polled with ``sms/status.json?messageid=a,b,…`` (at most 500 ids a call) and map the
+entry statuses 10 → delivered, 6 and 13 (failed, cancelled) → failed, 11 and 14 (not delivered, blocked
+by the recipient) → undeliverable; 1, 2, 4 and 5 are on their way and 100 is an id Kavenegar does not
+know. Kavenegar also posts reports to a callback (see ``graph/rest/sms_callbacks.py``). Inbound SMS are
+polled with ``sms/receive.json?linenumber=…&isread=0``: Kavenegar returns the line's unread messages and
+marks them read, so each comes once (the callback is the other way in).
 
 An entry whose own status is final failure (6 failed, 11 undelivered, 13 cancelled, 14 blocked by
 the recipient) — possible when a repeated ``localid`` returns an old message — is P.
@@ -63,6 +77,8 @@ INFO, so production logging must keep that logger at WARNING or above.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -71,6 +87,11 @@ import httpx
 
 from domain.customers.phones import mask_phone
 from domain.messaging.providers import (
+    DeliveryReport,
+    DeliveryStatus,
+    Inbound,
+    LookupResult,
+    OutcomeUnknownError,
     PermanentSendError,
     ProviderOutOfCreditError,
     RetryableSendError,
@@ -82,9 +103,24 @@ logger = logging.getLogger("revisit.sms")
 RETRYABLE_CODES = frozenset({402, 409, 429, 451})
 PERMANENT_5XX_CODES = frozenset({501})
 OUT_OF_CREDIT = 418
+STATUS_BATCH = 500
+"""Most message ids one ``sms/status.json`` call may carry."""
+UNKNOWN_ID = 100
+"""An entry status meaning "no such message" (an unknown message id or local id)."""
 
 _ENTRY_STATUS = {1: "queued", 2: "queued", 4: "sent", 5: "sent", 10: "delivered"}
 _ENTRY_FAILED = frozenset({6, 11, 13, 14})
+FINAL_STATUS: dict[int, DeliveryStatus] = {
+    10: "delivered",
+    6: "failed",
+    13: "failed",
+    11: "undeliverable",
+    14: "undeliverable",
+}
+"""Kavenegar's final entry statuses and what they mean for a delivery report."""
+
+# The request never reached Kavenegar: sending again cannot make a second message.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
 
 
 class KavenegarProvider:
@@ -110,7 +146,7 @@ class KavenegarProvider:
         self.timeout = timeout
         self._client = client if client is not None else httpx.AsyncClient()
         self._owns_client = client is None
-        self._send_url = f"{self.base_url}/v1/{quote(api_key, safe='')}/sms/send.json"
+        self._root = f"{self.base_url}/v1/{quote(api_key, safe='')}"
 
     def __repr__(self) -> str:
         return f"KavenegarProvider(base_url={self.base_url!r})"
@@ -135,18 +171,22 @@ class KavenegarProvider:
             form["sender"] = sender
         masked = mask_phone(receptor)
         try:
-            response = await self._client.post(
-                self._send_url, data=form, timeout=self.timeout, headers={"Accept": "application/json"}
-            )
-        except httpx.TimeoutException as exc:
-            logger.warning("Kavenegar timed out sending %s to %s", local_id, masked)
-            raise RetryableSendError(
-                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__})."
-            ) from None
-        except httpx.TransportError as exc:
+            response = await self._post("sms/send", form)
+        except _NOT_SENT as exc:
             logger.warning("Kavenegar unreachable sending %s to %s: %s", local_id, masked, self._redact(exc))
             raise RetryableSendError(
                 f"Could not reach Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
+            ) from None
+        except httpx.TimeoutException as exc:
+            logger.warning("Kavenegar timed out sending %s to %s; outcome unknown", local_id, masked)
+            raise OutcomeUnknownError(
+                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__}); it may have "
+                "taken the message."
+            ) from None
+        except httpx.TransportError as exc:
+            logger.warning("Kavenegar cut off sending %s to %s: %s", local_id, masked, self._redact(exc))
+            raise OutcomeUnknownError(
+                f"Kavenegar's answer was cut off ({type(exc).__name__}); it may have taken the message."
             ) from None
 
         code, text, entries = _read(response)
@@ -160,9 +200,108 @@ class KavenegarProvider:
         logger.info("Kavenegar took %s to %s as %s", local_id, masked, result.provider_message_id)
         return result
 
+    async def look_up(
+        self, *, local_id: str, receptor: str, message: str, sent_after: datetime
+    ) -> LookupResult:
+        """The message Kavenegar took with this ``localid``, or the promise it took none."""
+        entries = await self._query("sms/statuslocalmessageid", {"localid": local_id})
+        for entry in entries:
+            if str(entry.get("localid", local_id)) != local_id:
+                continue
+            message_id = _message_id(entry)
+            status = entry.get("status")
+            if message_id is None or status == UNKNOWN_ID:
+                return LookupResult(found=False)
+            state = _ENTRY_STATUS.get(status, "sent") if isinstance(status, int) else "sent"
+            return LookupResult(found=True, provider_message_id=message_id, status=state)
+        return LookupResult(found=False)
+
+    async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """Final reports for these messages, asked :data:`STATUS_BATCH` ids at a time."""
+        reports: list[DeliveryReport] = []
+        now = datetime.now(UTC)
+        ids = list(dict.fromkeys(provider_message_ids))
+        for start in range(0, len(ids), STATUS_BATCH):
+            batch = ids[start : start + STATUS_BATCH]
+            for entry in await self._query("sms/status", {"messageid": ",".join(batch)}):
+                message_id, status = _message_id(entry), entry.get("status")
+                final = FINAL_STATUS.get(status) if isinstance(status, int) else None
+                if message_id is not None and final is not None:
+                    reports.append(DeliveryReport(message_id, final, now))
+        return reports
+
+    async def inbound(self, *, line: str | None) -> list[Inbound]:
+        """The line's unread messages (Kavenegar marks them read as it answers: each comes once)."""
+        if not line:
+            return []
+        messages: list[Inbound] = []
+        for entry in await self._query("sms/receive", {"linenumber": line, "isread": "0"}):
+            message_id = _message_id(entry)
+            sender = entry.get("sender")
+            if message_id is None or not isinstance(sender, str | int):
+                continue
+            messages.append(
+                Inbound(
+                    provider_message_id=message_id,
+                    sender=str(sender),
+                    line=str(entry.get("receptor") or line),
+                    body=str(entry.get("message") or ""),
+                    received_at=_moment(entry.get("date")),
+                )
+            )
+        return messages
+
+    async def _post(self, method: str, form: dict[str, str]) -> httpx.Response:
+        return await self._client.post(
+            f"{self._root}/{method}.json",
+            data=form,
+            timeout=self.timeout,
+            headers={"Accept": "application/json"},
+        )
+
+    async def _query(self, method: str, form: dict[str, str]) -> list[dict[str, Any]]:
+        """The entries of a read-only call; any failure to get them is retryable (nothing was sent)."""
+        try:
+            response = await self._post(method, form)
+        except httpx.TransportError as exc:
+            raise RetryableSendError(
+                f"Could not ask Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
+            ) from None
+        code, text, entries = _read(response)
+        if code != 200:
+            raise _classify(code, text)
+        if isinstance(entries, dict):
+            entries = [entries]
+        return [entry for entry in entries or [] if isinstance(entry, dict)]
+
     def _redact(self, error: BaseException) -> str:
         """An exception's text without the API key (httpx may quote the URL, which contains it)."""
         return str(error).replace(self._api_key, "***").replace(quote(self._api_key, safe=""), "***")
+
+
+def final_status(status: object) -> DeliveryStatus | None:
+    """What a Kavenegar entry status (an int, or digits as a callback posts them) says, if it is final."""
+    try:
+        code = int(str(status).strip())
+    except ValueError:
+        return None
+    return FINAL_STATUS.get(code)
+
+
+def _message_id(entry: dict[str, Any]) -> str | None:
+    value = entry.get("messageid")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return text if text and text != "0" else None
+
+
+def _moment(value: object) -> datetime:
+    """A Kavenegar ``date`` (Unix seconds); now when it is missing or unreadable."""
+    try:
+        return datetime.fromtimestamp(int(str(value)), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return datetime.now(UTC)
 
 
 def _read(response: httpx.Response) -> tuple[int, str, Any]:
@@ -197,8 +336,8 @@ def _result_from(entries: Any) -> SendResult:
     """The SendResult for an accepted request's first entry (or an error if it cannot be read)."""
     first = entries[0] if isinstance(entries, list) and entries else None
     entry: dict[str, Any] = first if isinstance(first, dict) else {}
-    message_id = entry.get("messageid")
-    if isinstance(message_id, bool) or not isinstance(message_id, int | str) or not str(message_id):
+    message_id = _message_id(entry)
+    if message_id is None:
         raise RetryableSendError("Kavenegar accepted the request but returned no message id.")
     status = entry.get("status")
     if isinstance(status, int) and status in _ENTRY_FAILED:
@@ -207,4 +346,4 @@ def _result_from(entries: Any) -> SendResult:
             code=status,
         )
     state = _ENTRY_STATUS.get(status, "queued") if isinstance(status, int) else "queued"
-    return SendResult(str(message_id), state)
+    return SendResult(message_id, state)

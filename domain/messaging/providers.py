@@ -9,8 +9,15 @@ raises one of two errors, and the caller's whole retry policy hangs on which:
   :class:`ProviderOutOfCreditError` is the retryable case that needs a person: the account behind
   the provider is out of credit, so the caller should pause sending (and tell the operator) rather
   than retry at once.
+- :class:`OutcomeUnknownError`: the request went out but no answer came back (a read timeout, a
+  connection reset after the body was sent). The provider may have taken the message, so it must not be
+  failed, nor sent blindly again: the caller resolves it with :meth:`SmsProvider.look_up` first.
 - :class:`PermanentSendError`: sending the same thing again will fail the same way (invalid number,
   invalid sender line, wrong API key). Mark the message failed with ``reason``.
+
+Besides sending, a provider answers three questions, all by polling its API: what became of a message it
+took once we lost its answer (:meth:`~SmsProvider.look_up`), what its delivery reports say
+(:meth:`~SmsProvider.delivery_reports`), and what customers sent to a line (:meth:`~SmsProvider.inbound`).
 
 ``reason`` never contains a phone number or a credential: it is stored in
 ``OutboundMessage.failure_reason`` and shown to store owners.
@@ -20,9 +27,10 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import uuid4
 
 from domain.customers.phones import mask_phone
@@ -59,17 +67,75 @@ class ProviderOutOfCreditError(RetryableSendError):
     """The provider account has no credit left: pause sending until someone tops it up, then retry."""
 
 
+class OutcomeUnknownError(RetryableSendError):
+    """The request may have reached the provider and no answer came: look it up before sending again."""
+
+
 class PermanentSendError(SendError):
     """Sending this message again will fail the same way: mark it failed."""
 
 
+DeliveryStatus = Literal["delivered", "failed", "undeliverable"]
+"""A delivery report's final word: reached the phone; never left the provider or the operator; the operator
+tried and the phone did not take it (switched off for days, blocked the line, not a subscriber)."""
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a look-up found: the message (``found``, with the provider's id and state) or provably nothing.
+
+    ``found`` False is a promise that the provider never took the message, so sending it again is safe.
+    """
+
+    found: bool
+    provider_message_id: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """A final delivery report for one message the provider took."""
+
+    provider_message_id: str
+    status: DeliveryStatus
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One SMS a customer sent to one of our lines, as the provider tells it."""
+
+    provider_message_id: str
+    sender: str
+    line: str
+    body: str
+    received_at: datetime
+
+
 class SmsProvider(Protocol):
-    """Anything that can deliver one SMS. Implementations: console, Kavenegar (more to come)."""
+    """Anything that can deliver SMS: the console (development), Kavenegar and sms.ir."""
 
     name: str
 
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         """Send ``message`` to ``receptor`` (E.164). ``local_id`` is the OutboundMessage id."""
+        ...
+
+    async def look_up(
+        self, *, local_id: str, receptor: str, message: str, sent_after: datetime
+    ) -> LookupResult:
+        """Whether the provider took the message sent as ``local_id`` (at ``sent_after`` or later).
+
+        Raises :class:`RetryableSendError` when the provider cannot say yet.
+        """
+        ...
+
+    async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """The final reports among these messages (those still on their way are left out)."""
+        ...
+
+    async def inbound(self, *, line: str | None) -> list[Inbound]:
+        """Messages customers sent to ``line`` (or to the account's lines) that the provider holds now."""
         ...
 
 
@@ -135,3 +201,25 @@ class ConsoleProvider:
             message,
         )
         return SendResult(sent.provider_message_id, "delivered")
+
+    async def look_up(
+        self, *, local_id: str, receptor: str, message: str, sent_after: datetime
+    ) -> LookupResult:
+        """The message remembered for ``local_id``; a local id it has forgotten counts as never sent."""
+        previous = self._by_local_id.get(local_id)
+        if previous is None:
+            return LookupResult(found=False)
+        return LookupResult(found=True, provider_message_id=previous.provider_message_id, status="delivered")
+
+    async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
+        """Every message the console took is delivered at the moment it was taken."""
+        wanted = set(provider_message_ids)
+        return [
+            DeliveryReport(sent.provider_message_id, "delivered", sent.sent_at)
+            for sent in self.sent
+            if sent.provider_message_id in wanted
+        ]
+
+    async def inbound(self, *, line: str | None) -> list[Inbound]:
+        """Nobody can answer the console."""
+        return []

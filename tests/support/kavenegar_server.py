@@ -30,6 +30,13 @@ What it does, as the real API does:
   methods and 405 for HTTP methods other than GET and POST.
 - Duplicate protection: a ``localid`` seen before is answered with the original entry and nothing
   is sent again (the request is not added to ``received``).
+- ``sms/statuslocalmessageid.json`` with ``localid`` (comma-separated): one entry per local id,
+  ``{"messageid", "localid", "status", "statustext"}``; a local id never sent has messageid 0 and
+  status 100 ("شناسه نامعتبر").
+- ``sms/status.json`` with ``messageid`` (comma-separated, at most 500, else 414): one entry per id,
+  ``{"messageid", "status", "statustext"}``, status 100 for an id it does not know.
+- ``sms/receive.json`` with ``linenumber`` and ``isread`` 0: the unread messages to that line
+  (``{"messageid", "message", "sender", "receptor", "date"}``), then marked read; 400 without a line.
 
 What tests can look at and script (all thread-safe; the server runs in its own thread and loop, so
 it keeps answering even while the test's event loop is busy or blocked):
@@ -42,7 +49,13 @@ it keeps answering even while the test's event loop is busy or blocked):
   nothing.
 - ``stall_next(seconds, times=1)``: the next ``times`` requests are accepted and delivered, but the
   answer comes ``seconds`` late, as when a client times out on a message that did go out.
+- ``lose_next(seconds, times=1)``: the next ``times`` requests are lost inside the server (nothing is
+  delivered) and answered with a 500 ``seconds`` late, as when a client times out on a message that
+  did not go out.
 - ``entry_for(localid)``, ``reset()``.
+- ``set_status(messageid, status)``: what the operator later says of a message (10 delivered, …).
+- ``text_in(sender, message, line=None)``: a customer's SMS to a line, unread until polled; returns its id.
+- ``status_calls``, ``lookup_calls``, ``receive_calls``: the fields of every such request.
 
 Scripted answers are used in order, before any other check (including the API key).
 """
@@ -97,6 +110,19 @@ MESSAGES: dict[int, str] = {
     500: "خطای داخلی سرور",
 }
 
+STATUS_TEXT: dict[int, str] = {
+    1: "در صف ارسال",
+    2: "زمان بندی شده",
+    4: "ارسال شده به مخابرات",
+    5: "ارسال شده به مخابرات",
+    6: "خطا در ارسال پیام",
+    10: "رسیده به گیرنده",
+    11: "نرسیده به گیرنده",
+    13: "ارسال پیام از سمت کاربر لغو شده",
+    14: "بلاک شده توسط گیرنده",
+    100: "شناسه پیامک نامعتبر است",
+}
+
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _IRANIAN_MOBILE = re.compile(r"(?:\+98|0098|98|0)?9\d{9}")
 _SENDER_LINE = re.compile(r"\+?\d{4,20}")
@@ -104,12 +130,15 @@ _SENDER_LINE = re.compile(r"\+?\d{4,20}")
 
 @dataclass(frozen=True)
 class _Scripted:
-    """One scripted answer: an error (``status``) or a delay before a normal answer (``stall``)."""
+    """One scripted answer: an error (``status``) or a delay before a normal answer (``stall``); with
+    ``lose`` the request is dropped inside the server: nothing is delivered and the answer, after the
+    stall, is a 500."""
 
     status: int | None = None
     message: str | None = None
     body: str | None = None
     stall: float = 0.0
+    lose: bool = False
 
 
 class KavenegarServer:
@@ -131,6 +160,12 @@ class KavenegarServer:
         self._by_localid: dict[str, dict[str, Any]] = {}
         self._script: deque[_Scripted] = deque()
         self._next_id = FIRST_MESSAGE_ID
+        self._by_id: dict[int, dict[str, Any]] = {}
+        self.inbox: list[dict[str, Any]] = []
+        self.status_calls: list[dict[str, str]] = []
+        self.lookup_calls: list[dict[str, str]] = []
+        self.receive_calls: list[dict[str, str]] = []
+        self._next_inbound = 40_000_001
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -138,6 +173,9 @@ class KavenegarServer:
         self.app = Starlette(
             routes=[
                 Route("/v1/{api_key}/sms/send.json", self._send, methods=_ALL_METHODS),
+                Route("/v1/{api_key}/sms/statuslocalmessageid.json", self._lookup, methods=["GET", "POST"]),
+                Route("/v1/{api_key}/sms/status.json", self._status, methods=["GET", "POST"]),
+                Route("/v1/{api_key}/sms/receive.json", self._receive, methods=["GET", "POST"]),
                 Route("/v1/{api_key}/{rest:path}", self._unknown_method, methods=_ALL_METHODS),
             ]
         )
@@ -165,11 +203,40 @@ class KavenegarServer:
         with self._lock:
             self._script.extend(_Scripted(stall=seconds) for _ in range(times))
 
+    def lose_next(self, seconds: float, times: int = 1) -> None:
+        """Take the next ``times`` requests, deliver nothing, and answer 500 only after ``seconds``."""
+        with self._lock:
+            self._script.extend(_Scripted(stall=seconds, lose=True) for _ in range(times))
+
     def entry_for(self, localid: str) -> dict[str, Any] | None:
         """The entry created for ``localid``, if any."""
         with self._lock:
             entry = self._by_localid.get(localid)
             return dict(entry) if entry is not None else None
+
+    def set_status(self, messageid: int | str, status: int) -> None:
+        """Change a sent message's status, as the operator's report would."""
+        with self._lock:
+            entry = self._by_id[int(messageid)]
+            entry["status"] = status
+            entry["statustext"] = STATUS_TEXT.get(status, "")
+
+    def text_in(self, sender: str, message: str, line: str | None = None) -> int:
+        """A customer texts ``message`` from ``sender`` to ``line`` (the default line); its message id."""
+        with self._lock:
+            messageid = self._next_inbound
+            self._next_inbound += 1
+            self.inbox.append(
+                {
+                    "messageid": messageid,
+                    "message": message,
+                    "sender": sender,
+                    "receptor": line or self.default_sender,
+                    "date": int(time.time()),
+                    "read": False,
+                }
+            )
+            return messageid
 
     def reset(self) -> None:
         """Forget every request, entry, localid and scripted answer (message ids keep counting)."""
@@ -178,7 +245,12 @@ class KavenegarServer:
             self.attempts.clear()
             self.entries.clear()
             self._by_localid.clear()
+            self._by_id.clear()
             self._script.clear()
+            self.inbox.clear()
+            self.status_calls.clear()
+            self.lookup_calls.clear()
+            self.receive_calls.clear()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -247,6 +319,9 @@ class KavenegarServer:
             if scripted.body is not None:
                 return Response(scripted.body, status_code=scripted.status, media_type="text/html")
             return _error(scripted.status, scripted.message)
+        if scripted is not None and scripted.lose:
+            await asyncio.sleep(scripted.stall)
+            return _error(500)
         if request.path_params["api_key"] != self.api_key:
             return _error(403)
         if request.method not in ("GET", "POST"):
@@ -259,6 +334,84 @@ class KavenegarServer:
         if scripted is not None and scripted.stall:
             await asyncio.sleep(scripted.stall)
         return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
+
+    async def _scripted(self, request: Request, calls: list[dict[str, str]]) -> tuple[dict[str, str], Response | None]:
+        """The request's fields, and the answer a script or a wrong key gives instead of the real one."""
+        fields = await _fields(request)
+        with self._lock:
+            calls.append(fields)
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None and scripted.status is not None:
+            if scripted.body is not None:
+                return fields, Response(scripted.body, status_code=scripted.status, media_type="text/html")
+            return fields, _error(scripted.status, scripted.message)
+        if scripted is not None and scripted.stall:
+            await asyncio.sleep(scripted.stall)
+            if scripted.lose:
+                return fields, _error(500)
+        if request.path_params["api_key"] != self.api_key:
+            return fields, _error(403)
+        return fields, None
+
+    async def _lookup(self, request: Request) -> Response:
+        fields, refusal = await self._scripted(request, self.lookup_calls)
+        if refusal is not None:
+            return refusal
+        localids = _split(fields.get("localid", ""))
+        if not localids:
+            return _error(400)
+        entries = []
+        with self._lock:
+            for localid in localids:
+                entry = self._by_localid.get(localid)
+                if entry is None:
+                    entries.append({"messageid": 0, "localid": localid, "status": 100, "statustext": STATUS_TEXT[100]})
+                else:
+                    entries.append(
+                        {
+                            "messageid": entry["messageid"],
+                            "localid": localid,
+                            "status": entry["status"],
+                            "statustext": entry["statustext"],
+                        }
+                    )
+        return _ok(entries)
+
+    async def _status(self, request: Request) -> Response:
+        fields, refusal = await self._scripted(request, self.status_calls)
+        if refusal is not None:
+            return refusal
+        ids = _split(fields.get("messageid", ""))
+        if not ids:
+            return _error(400)
+        if len(ids) > 500:
+            return _error(414)
+        entries = []
+        with self._lock:
+            for raw in ids:
+                entry = self._by_id.get(int(raw)) if raw.isdigit() else None
+                if entry is None:
+                    entries.append({"messageid": raw, "status": 100, "statustext": STATUS_TEXT[100]})
+                else:
+                    entries.append(
+                        {"messageid": entry["messageid"], "status": entry["status"], "statustext": entry["statustext"]}
+                    )
+        return _ok(entries)
+
+    async def _receive(self, request: Request) -> Response:
+        fields, refusal = await self._scripted(request, self.receive_calls)
+        if refusal is not None:
+            return refusal
+        line = fields.get("linenumber", "").strip()
+        if not line or fields.get("isread") not in ("0", "1"):
+            return _error(400)
+        unread = fields["isread"] == "0"
+        with self._lock:
+            chosen = [item for item in self.inbox if item["receptor"] == line and item["read"] is not unread]
+            for item in chosen:
+                item["read"] = True
+            entries = [{key: value for key, value in item.items() if key != "read"} for item in chosen]
+        return _ok(entries)
 
     async def _unknown_method(self, request: Request) -> Response:
         if request.path_params["api_key"] != self.api_key:
@@ -313,6 +466,7 @@ class KavenegarServer:
                 }
                 self._next_id += 1
                 self.entries.append(entry)
+                self._by_id[entry["messageid"]] = entry
                 if localid is not None:
                     self._by_localid[localid] = entry
                 answer.append(dict(entry))
@@ -352,6 +506,10 @@ def _approximate_parts(message: str) -> int:
     """Parts by length only (ASCII as GSM-7, anything else as UCS-2); independent of Revisit's counter."""
     single, per_part = (160, 153) if message.isascii() else (70, 67)
     return 1 if len(message) <= single else math.ceil(len(message) / per_part)
+
+
+def _ok(entries: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
 
 
 def _error(status: int, message: str | None = None) -> JSONResponse:

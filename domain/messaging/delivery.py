@@ -1,0 +1,203 @@
+"""Delivering a queued SMS through its store's provider, once, even when an answer is lost.
+
+:func:`deliver` runs from a job and may run any number of times: only a ``queued`` message that is due is
+sent, and the provider gets the message id as ``local_id``. It keeps no transaction open across a provider
+call: one short transaction claims the message (and asks the sending policy again whether now is a decent
+hour), another records the outcome, and only if the message is still queued.
+
+A message is due when its ``send_after`` has passed and :func:`domain.messaging.policy.next_send_time` says
+now; otherwise :class:`Delivery` names the moment to come back (``due_at``) and nothing is sent.
+
+Unknown outcomes. When the request went out and no answer came (:class:`OutcomeUnknownError`), the message
+stays ``queued`` with ``outcome_unknown_at`` set to the moment that attempt began, and is never failed for
+it. The next delivery asks the provider first (:meth:`SmsProvider.look_up`): found → ``sent`` with the
+provider's id; provably not there → sent again with the same local id. A "not there" heard within
+:data:`LOOKUP_GRACE` of the attempt is not trusted yet (the provider may still be writing it down): the
+delivery is retried later. ``outcome_unknown_at`` stays on a message resolved this way, so it can be seen.
+
+States: ``queued`` → ``sent`` | ``failed``. Only attempts the provider answered (or that provably never
+reached it) count towards :data:`MAX_ATTEMPTS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from domain.customers.phones import mask_phone
+from domain.errors import NotFound
+from domain.messaging import policy
+from domain.messaging.accounts import AccountUnusable, ProviderDirectory, Route
+from domain.messaging.models import OutboundMessage
+from domain.messaging.providers import (
+    OutcomeUnknownError,
+    PermanentSendError,
+    RetryableSendError,
+    SendResult,
+)
+from domain.tenancy.models import Tenant
+
+logger = logging.getLogger("revisit.sms")
+
+QUEUED: Final = "queued"
+SENT: Final = "sent"
+FAILED: Final = "failed"
+
+MAX_ATTEMPTS: Final = 5
+"""Answered attempts before a message that keeps failing transiently is marked failed."""
+LOOKUP_GRACE: Final = timedelta(minutes=2)
+"""How long after an unanswered attempt a provider's "no such message" is believed."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one delivery did: the message as it now is, and ``due_at`` when it is not time yet."""
+
+    message: OutboundMessage
+    due_at: datetime | None = None
+    provider: str | None = None
+
+
+async def deliver(*, message_id: UUID, directory: ProviderDirectory, now: datetime | None = None) -> Delivery:
+    """Send a queued, due message through its store's route and record the outcome; safe to repeat.
+
+    Raises :class:`RetryableSendError` (including :class:`OutcomeUnknownError`) for the caller to try again
+    later; the message then stays ``queued`` with the reason recorded.
+    """
+    moment = now or datetime.now(UTC)
+    message = await OutboundMessage.get_or_none(id=message_id)
+    if message is None:
+        raise NotFound("Message")
+    if message.status != QUEUED:
+        return Delivery(message)
+    tenant = await Tenant.get(id=message.tenant_id)  # type: ignore[attr-defined]
+    try:
+        route = await directory.route(tenant.id, fallback_sender=tenant.sender_line)
+    except AccountUnusable as exc:
+        await _record(message_id, failure_reason=exc.message)
+        raise RetryableSendError(exc.message) from exc
+
+    claim = await _claim(message_id, tenant=tenant, route=route, now=moment)
+    if isinstance(claim, Delivery):
+        return claim
+    message = claim
+    provider = route.provider
+
+    if message.outcome_unknown_at is not None:
+        resolved = await _resolve_unknown(message, route=route, now=moment)
+        if resolved is not None:
+            return Delivery(resolved, provider=provider.name)
+
+    started = datetime.now(UTC)
+    try:
+        result = await provider.send(
+            receptor=message.phone, message=message.body, sender=route.sender, local_id=str(message.id)
+        )
+    except PermanentSendError as exc:
+        return Delivery(
+            await _record(message_id, status=FAILED, failure_reason=exc.reason), None, provider.name
+        )
+    except OutcomeUnknownError as exc:
+        await _record(
+            message_id, failure_reason=exc.reason, outcome_unknown_at=message.outcome_unknown_at or started
+        )
+        raise
+    except RetryableSendError as exc:
+        if message.attempts >= MAX_ATTEMPTS:
+            reason = f"Gave up after {message.attempts} attempts: {exc.reason}"
+            return Delivery(
+                await _record(message_id, status=FAILED, failure_reason=reason), None, provider.name
+            )
+        await _record(message_id, failure_reason=exc.reason)
+        raise
+    return Delivery(await _sent(message, route=route, result=result), provider=provider.name)
+
+
+async def _claim(
+    message_id: UUID, *, tenant: Tenant, route: Route, now: datetime
+) -> OutboundMessage | Delivery:
+    """Lock the message and take one attempt, or say when it is due (or that it is no longer queued)."""
+    async with in_transaction():
+        message = await OutboundMessage.select_for_update().get(id=message_id)
+        if message.status != QUEUED:
+            return Delivery(message)
+        if message.send_after is not None and message.send_after > now:
+            return Delivery(message, due_at=message.send_after)
+        opens = policy.next_send_time(tenant=tenant, purpose=message.purpose, now=now)
+        if opens > now:
+            message.send_after = opens
+            await message.save(update_fields=["send_after", "updated_at"])
+            return Delivery(message, due_at=opens)
+        if message.outcome_unknown_at is not None:
+            message.lookups += 1
+        else:
+            message.attempts += 1
+        message.sms_account_id = route.account_id
+        await message.save(update_fields=["attempts", "lookups", "sms_account_id", "updated_at"])
+        return message
+
+
+async def _resolve_unknown(
+    message: OutboundMessage, *, route: Route, now: datetime
+) -> OutboundMessage | None:
+    """Ask the provider about a message whose answer was lost: the settled message when it took it, None
+    when it provably did not (send again). Raises RetryableSendError when it cannot say yet."""
+    assert message.outcome_unknown_at is not None
+    try:
+        found = await route.provider.look_up(
+            local_id=str(message.id),
+            receptor=message.phone,
+            message=message.body,
+            sent_after=message.outcome_unknown_at,
+        )
+    except PermanentSendError as exc:  # the account itself is refused: nothing more can be learnt or sent
+        await _record(message.id, failure_reason=f"Look-up refused: {exc.reason}")
+        raise RetryableSendError(exc.reason, code=exc.code) from exc
+    except RetryableSendError as exc:
+        await _record(message.id, failure_reason=f"Outcome still unknown: {exc.reason}")
+        raise
+    if found.found and found.provider_message_id:
+        logger.info("SMS %s found at %s by its local id", message.id, route.provider.name)
+        return await _sent(
+            message, route=route, result=SendResult(found.provider_message_id, found.status or "sent")
+        )
+    if now - message.outcome_unknown_at < LOOKUP_GRACE:
+        reason = f"Outcome unknown; {route.provider.name} does not show it yet"
+        await _record(message.id, failure_reason=reason)
+        raise RetryableSendError(reason)
+    logger.info("SMS %s never reached %s; sending it again", message.id, route.provider.name)
+    await _record(message.id, outcome_unknown_at=None, attempts=message.attempts + 1)
+    message.outcome_unknown_at = None
+    message.attempts += 1
+    return None
+
+
+async def _sent(message: OutboundMessage, *, route: Route, result: SendResult) -> OutboundMessage:
+    logger.info("SMS %s to %s taken by %s", message.id, mask_phone(message.phone), route.provider.name)
+    return await _record(
+        message.id,
+        status=SENT,
+        failure_reason=None,
+        provider=route.provider.name,
+        provider_message_id=result.provider_message_id,
+        sms_account_id=route.account_id,
+        sent_at=datetime.now(UTC),
+        delivery_status="delivered" if result.status == "delivered" else None,
+        delivery_status_at=datetime.now(UTC) if result.status == "delivered" else None,
+    )
+
+
+async def _record(message_id: UUID, **changes: object) -> OutboundMessage:
+    """Write a send's outcome, unless another delivery already settled the message."""
+    async with in_transaction():
+        message = await OutboundMessage.select_for_update().get(id=message_id)
+        if message.status != QUEUED:
+            return message
+        message.update_from_dict(changes)
+        await message.save(update_fields=[*changes, "updated_at"])
+        return message
