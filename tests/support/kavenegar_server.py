@@ -335,7 +335,9 @@ class KavenegarServer:
             await asyncio.sleep(scripted.stall)
         return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
 
-    async def _scripted(self, request: Request, calls: list[dict[str, str]]) -> tuple[dict[str, str], Response | None]:
+    async def _scripted(
+        self, request: Request, calls: list[dict[str, str]]
+    ) -> tuple[dict[str, str], Response | None]:
         """The request's fields, and the answer a script or a wrong key gives instead of the real one."""
         fields = await _fields(request)
         with self._lock:
@@ -365,7 +367,9 @@ class KavenegarServer:
             for localid in localids:
                 entry = self._by_localid.get(localid)
                 if entry is None:
-                    entries.append({"messageid": 0, "localid": localid, "status": 100, "statustext": STATUS_TEXT[100]})
+                    entries.append(
+                        {"messageid": 0, "localid": localid, "status": 100, "statustext": STATUS_TEXT[100]}
+                    )
                 else:
                     entries.append(
                         {
@@ -394,7 +398,11 @@ class KavenegarServer:
                     entries.append({"messageid": raw, "status": 100, "statustext": STATUS_TEXT[100]})
                 else:
                     entries.append(
-                        {"messageid": entry["messageid"], "status": entry["status"], "statustext": entry["statustext"]}
+                        {
+                            "messageid": entry["messageid"],
+                            "status": entry["status"],
+                            "statustext": entry["statustext"],
+                        }
                     )
         return _ok(entries)
 

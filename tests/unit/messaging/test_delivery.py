@@ -69,7 +69,9 @@ async def adapter(kavenegar: KavenegarServer) -> AsyncIterator[KavenegarProvider
         yield provider
 
 
-async def queued(tenant: Tenant, *, purpose: str = "transactional", now: datetime | None = None) -> OutboundMessage:
+async def queued(
+    tenant: Tenant, *, purpose: str = "transactional", now: datetime | None = None
+) -> OutboundMessage:
     customer = await make_customer(tenant)
     return await messaging.queue_sms(
         tenant=tenant, customer=customer, origin_key="run:1:step:0", purpose=purpose, body="سلام", now=now
@@ -126,7 +128,7 @@ async def test_transient_failures_keep_the_message_queued_until_the_last_attempt
 async def test_kavenegar_busy_keeps_the_message_queued_and_a_retry_sends_it_from_the_stores_line(
     db: None, kavenegar: KavenegarServer, adapter: KavenegarProvider
 ) -> None:
-    """409 (server busy) is retryable; the retry goes out with the same localid, once, from the store's line."""
+    """409 (server busy) is retryable; the retry goes out with the same localid, once, from the store line."""
     # given
     tenant = await make_tenant()
     tenant.sender_line = "10008663"
@@ -156,7 +158,9 @@ async def test_kavenegar_invalid_receptor_fails_the_message(
     failed = await delivery.deliver(message_id=message.id, directory=directory(adapter))
     # then
     assert (failed.message.status, failed.message.attempts) == ("failed", 1)
-    assert failed.message.failure_reason is not None and failed.message.failure_reason.startswith("Kavenegar 411")
+    assert failed.message.failure_reason is not None and failed.message.failure_reason.startswith(
+        "Kavenegar 411"
+    )
     assert kavenegar.received == []
 
 
@@ -204,7 +208,9 @@ async def test_a_message_kavenegar_never_got_is_sent_again_once_the_look_up_can_
     # when
     with pytest.raises(RetryableSendError) as early:
         await delivery.deliver(
-            message_id=message.id, directory=directory(adapter), now=unknown.outcome_unknown_at + timedelta(seconds=5)
+            message_id=message.id,
+            directory=directory(adapter),
+            now=unknown.outcome_unknown_at + timedelta(seconds=5),
         )
     sent_early = list(kavenegar.received)
     later = await delivery.deliver(
@@ -269,7 +275,9 @@ class _NoLookups(ConsoleProvider):
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         raise OutcomeUnknownError("no answer")
 
-    async def look_up(self, *, local_id: str, receptor: str, message: str, sent_after: datetime) -> LookupResult:
+    async def look_up(
+        self, *, local_id: str, receptor: str, message: str, sent_after: datetime
+    ) -> LookupResult:
         raise RetryableSendError("look-up unanswered")
 
     async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
