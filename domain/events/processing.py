@@ -35,11 +35,12 @@ from tortoise.transactions import in_transaction
 from domain.automation import engine
 from domain.coupons import redemption as coupon_redemption
 from domain.events.batch import WAITS_SUFFIX, Batch, Handler, ProcessReport, Stored, mark
+from domain.incentives import refunds as credit_refunds
 from domain.tenancy.models import Tenant
 
 __all__ = ["BATCH", "HANDLERS", "MAX_WAIT", "ProcessReport", "drain", "expire_waiting", "process_pending"]
 
-HANDLERS: Final[tuple[Handler, ...]] = (engine.handle, coupon_redemption.handle)
+HANDLERS: Final[tuple[Handler, ...]] = (engine.handle, credit_refunds.handle, coupon_redemption.handle)
 """The domain-event handlers every caller processes with (the worker, the demo, the benchmark)."""
 
 BATCH: Final = 500

@@ -25,25 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from tortoise import Tortoise
 
 from domain.commerce.models import Order
+from domain.events.domain_events import DomainEvent, OrderRefunded
 from domain.incentives import ledger
 from domain.incentives.models import CreditEntry
-
-
-class RefundEvent(Protocol):
-    """What an ``order.refunded`` domain event carries (``domain.events.domain_events.OrderRefunded``)."""
-
-    tenant_id: UUID
-    order_id: UUID
-    refund_id: str
-    amount: int
-    fully_refunded: bool
-    occurred_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,7 +59,7 @@ WHERE tenant_id = $1 AND order_id = $2 AND created_at < $3 AND external_id <> $4
 """
 
 
-async def handle(events: Sequence[Any], *, now: datetime | None = None) -> list[Any]:
+async def handle(events: Sequence[DomainEvent], *, now: datetime | None = None) -> list[Any]:
     """Take back cashback for the partial refunds among ``events``, in the caller's transaction.
 
     Only ``order.refunded`` events that do not refund the whole order count; the orders that have any
@@ -79,7 +69,7 @@ async def handle(events: Sequence[Any], *, now: datetime | None = None) -> list[
     refunds = [
         event
         for event in events
-        if getattr(event, "name", None) == "order.refunded" and not event.fully_refunded and event.amount > 0
+        if isinstance(event, OrderRefunded) and not event.fully_refunded and event.amount > 0
     ]
     if not refunds:
         return []
