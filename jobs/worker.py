@@ -7,6 +7,7 @@ from arq import cron, func
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.intelligence import INTELLIGENCE_CRON, INTELLIGENCE_FUNCTIONS
+from jobs.journey_dates import JOURNEY_DATES_CRON, JOURNEY_DATES_FUNCTIONS
 from jobs.messaging import MESSAGING_CRON, MESSAGING_FUNCTIONS
 from jobs.metrics import after_job_end, instrumented_cron, instrumented_functions, on_job_end, on_job_start
 from jobs.queue import QUEUE_NAME
@@ -25,6 +26,7 @@ class WorkerSettings:
             *AUTOMATION_FUNCTIONS,
             *MESSAGING_FUNCTIONS,
             *INTELLIGENCE_FUNCTIONS,
+            *JOURNEY_DATES_FUNCTIONS,
         ]
     )
     cron_jobs = instrumented_cron(
@@ -34,6 +36,7 @@ class WorkerSettings:
             *AUTOMATION_CRON,
             *MESSAGING_CRON,
             *INTELLIGENCE_CRON,
+            *JOURNEY_DATES_CRON,
         ]
     )
     on_job_start = staticmethod(on_job_start)
