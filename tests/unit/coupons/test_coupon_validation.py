@@ -117,7 +117,7 @@ async def test_free_shipping_takes_the_shipping_off(db: None) -> None:
 
 
 async def test_product_and_category_limits_decide_the_eligible_lines(db: None) -> None:
-    """Only lines of the named category count, an excluded product never; no such line: no_eligible_products."""
+    """Only lines of the named category count, an excluded product never; none: no_eligible_products."""
     # given
     tenant = await make_tenant()
     template = await make_template(tenant, value=10, category_ids=["tea"], excluded_product_ids=["gift-box"])
@@ -234,7 +234,7 @@ async def test_first_order_only_refuses_a_customer_who_has_ordered(db: None) -> 
 
 
 async def test_usage_limits_in_all_and_per_customer(db: None) -> None:
-    """A shared code used on its one allowed order is used_up; per customer, the one who used it is refused."""
+    """A code used on its one allowed order is used_up; per customer, the one who used it is refused."""
     # given
     tenant = await make_tenant()
     sara, reza = await make_customer(tenant), await make_customer(tenant)
