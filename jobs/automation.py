@@ -1,59 +1,89 @@
-"""Automation jobs: advance runs, reconcile what Postgres says is due, release matured credit.
+"""Journey jobs: wake a store's poller when runs fall due, and find due stores in case a wake-up was
+lost; release matured credit.
 
-Jobs may run more than once; the engine's row lock and per-step keys make that harmless. Job ids
-(``advance:<run>:<step>``) only save work: while one job for a step is queued or running, enqueueing
-another for the same step does nothing.
+Jobs may run more than once; PostgreSQL decides what is due and the poller's locks make a repeat
+harmless (:mod:`domain.automation.poller`). Job ids only save work:
+
+- ``journeys:<tenant>:<unix second>`` — a store's runs due at that second (enrolled, or waking up from
+  a wait): enqueued after the transaction that wrote them commits, deferred until then;
+- ``journeys:<tenant>:tick:<unix second // 5>`` — the cron's wake-up of a store with due runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from arq.connections import ArqRedis
 from arq.cron import CronJob, cron
 
-from domain.automation import engine
+from domain.automation import engine, poller
+from domain.automation.enrolment import EnrolledRun
 from domain.automation.models import AutomationRun
 from domain.incentives import ledger
 from domain.incentives.models import CreditAccount
 from jobs.messaging import enqueue_deliveries
 
-RECONCILE_BATCH = 1000
-"""The most runs one reconciler tick re-enqueues; the next tick picks up the rest."""
+TICK_SECONDS: Final = 5
+"""How often the cron asks PostgreSQL which stores have due runs."""
 
 
-async def enqueue_runs(queue: ArqRedis, runs: Iterable[AutomationRun | engine.EnrolledRun]) -> None:
-    """Wake a worker for each run at its ``due_at``. Call after the transaction that wrote them commits."""
-    for run in runs:
+def journeys_job_id(tenant_id: UUID | str, at: datetime) -> str:
+    return f"journeys:{tenant_id}:{int(at.timestamp())}"
+
+
+async def wake(queue: ArqRedis, tenant_id: UUID | str, moments: Iterable[datetime]) -> None:
+    """Wake the store's poller at each of ``moments`` (one job per store and second)."""
+    for at in sorted({moment.replace(microsecond=0) for moment in moments}):
         await queue.enqueue_job(
-            "advance_run",
-            str(run.id),
-            _job_id=f"advance:{run.id}:{run.current_step}",
-            _defer_until=run.due_at,
+            "advance_journeys", str(tenant_id), _job_id=journeys_job_id(tenant_id, at), _defer_until=at
         )
 
 
+async def enqueue_runs(queue: ArqRedis, runs: Iterable[AutomationRun | EnrolledRun]) -> None:
+    """Wake the pollers of these runs' stores at their ``due_at``. Call after the transaction that
+    wrote them commits."""
+    by_store: dict[UUID, set[datetime]] = {}
+    for run in runs:
+        tenant_id: UUID = run.tenant_id  # type: ignore[union-attr]
+        by_store.setdefault(tenant_id, set()).add(run.due_at)
+    for tenant_id, moments in by_store.items():
+        await wake(queue, tenant_id, moments)
+
+
+async def advance_journeys(ctx: dict[str, Any], tenant_id: str) -> str:
+    """Advance the store's due runs, then deliver the messages they queued and set the wake-ups of
+    the runs that went to sleep."""
+    result = await poller.drain(tenant_id=UUID(tenant_id), now=datetime.now(UTC))
+    await enqueue_deliveries(ctx["redis"], result.messages)
+    await wake(ctx["redis"], tenant_id, result.wake_at)
+    if result.busy:
+        return "busy"
+    return f"advanced {result.taken}, {len(result.messages)} messages"
+
+
+async def poll_journeys(ctx: dict[str, Any]) -> int:
+    """Cron: wake the poller of every store with due runs — what makes time durable when Redis lost
+    (or never had) a wake-up. Returns how many stores."""
+    now = datetime.now(UTC)
+    tick = int(now.timestamp()) // TICK_SECONDS
+    stores = await poller.due_stores(now=now)
+    for tenant_id in stores:
+        await ctx["redis"].enqueue_job(
+            "advance_journeys", str(tenant_id), _job_id=f"journeys:{tenant_id}:tick:{tick}"
+        )
+    return len(stores)
+
+
 async def advance_run(ctx: dict[str, Any], run_id: str) -> str:
-    """Carry out a run's due steps, then enqueue delivery of the messages they queued."""
+    """One run's due steps (wake-ups queued by earlier releases, and by hand)."""
     result = await engine.advance(run_id=UUID(run_id), now=datetime.now(UTC))
     await enqueue_deliveries(ctx["redis"], result.message_ids)
     if result.run.state in engine.OPEN_STATES:
         await enqueue_runs(ctx["redis"], [result.run])
     return result.run.state
-
-
-async def reconcile_runs(ctx: dict[str, Any]) -> int:
-    """Cron: re-enqueue open runs that are due, in case Redis lost their wake-up. Returns how many."""
-    runs = (
-        await AutomationRun.filter(state__in=engine.OPEN_STATES, due_at__lte=datetime.now(UTC))
-        .order_by("due_at")
-        .limit(RECONCILE_BATCH)
-    )
-    await enqueue_runs(ctx["redis"], runs)
-    return len(runs)
 
 
 async def release_credit(ctx: dict[str, Any]) -> int:
@@ -72,8 +102,14 @@ async def release_tenant_credit(ctx: dict[str, Any], tenant_id: str) -> int:
     return await ledger.release_matured(tenant_id=UUID(tenant_id), now=datetime.now(UTC))
 
 
-AUTOMATION_FUNCTIONS = [advance_run, release_tenant_credit]
+AUTOMATION_FUNCTIONS = [advance_journeys, advance_run, release_tenant_credit]
 AUTOMATION_CRON: list[CronJob] = [
-    cron(reconcile_runs, run_at_startup=True, timeout=timedelta(minutes=1)),  # every minute
+    cron(
+        poll_journeys,
+        second=set(range(0, 60, TICK_SECONDS)),
+        unique=True,
+        run_at_startup=True,
+        timeout=timedelta(seconds=30),
+    ),
     cron(release_credit, minute=5, run_at_startup=True),  # hourly
 ]

@@ -76,6 +76,7 @@ DATE_TRIGGERS: Final = frozenset(
 
 STEP_ID: Final = re.compile(r"^[a-z0-9_-]{1,40}$")
 END: Final = "end"
+_LINK = re.compile(r"^https?://[^\s\x00-\x1f\x7f]+$")
 _CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
@@ -427,6 +428,24 @@ class SendSmsStep(_Step):
     template: Annotated[FreeText, Field(min_length=1, max_length=1000)]
     purpose: Literal["marketing", "transactional"] = "transactional"
     when_capped: Literal["skip", "defer"] = "skip"
+    link: Annotated[str, Field(min_length=8, max_length=500)] | None = Field(
+        default=None, description="What {link} says: an http(s) address, e.g. the store's sale page."
+    )
+
+    @field_validator("link")
+    @classmethod
+    def _address(cls, link: str | None) -> str | None:
+        if link is not None and not _LINK.match(link):
+            raise PydanticCustomError(
+                "invalid_link", "A link is an http:// or https:// address without spaces."
+            )
+        return link
+
+    @model_validator(mode="after")
+    def _link_given(self) -> SendSmsStep:
+        if "link" in self.variables() and self.link is None:
+            raise PydanticCustomError("missing_link", "The template uses {link}; say which link.")
+        return self
 
     @field_validator("template")
     @classmethod

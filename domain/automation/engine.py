@@ -1,43 +1,72 @@
-"""Running automations: enrol customers when domain events arrive, then carry out each run's steps.
+"""Running journeys: enrol customers when domain events arrive, then carry out each run's steps.
 
-:func:`handle` runs inside the transaction that produced the event (ingestion's). It only writes
-rows: one AutomationRun per automation and enrolment key, holding a copy of the definition. The
-caller enqueues the returned runs once its transaction has committed.
+:func:`handle` runs inside the transaction that produced the events (ingestion's). It first holds the
+open runs of reversed and refunded orders — a reversed order's runs exit (reason ``order_refunded``,
+``order_cancelled`` or ``order_failed``), a partly refunded one's are only locked — so a step being
+carried out right now commits before the caller's credit settlement sees it. Then it enrols, through
+:func:`domain.automation.enrolment.enrol`, the customers the events make candidates of the store's
+active journeys. The caller wakes the returned runs once its transaction has committed.
 
-:func:`advance` runs from a job and may run any number of times for the same run. It locks the run,
-then executes the steps from ``current_step`` on, each in its own savepoint together with the
-step's effect and the ``current_step`` bump, so a step is either done (and never repeated) or not
-done at all. Every effect is also idempotent on its own key ``run:<run id>:step:<index>`` (the credit
-entry, the outbound message), which keeps a step safe even if the run row were ever rewound.
+:func:`advance_locked` carries out a run's due steps from ``current_step_id`` on, each in its own
+savepoint together with the step's effect, the run's new position and its ``automation_step_events``
+row, so a step is either done and recorded or not done at all. Before every step the journey's goals
+(``exit_if``) are checked; one that holds exits the run (reason ``goal``). A ``wait`` puts the run to
+sleep: state ``waiting`` with ``due_at``, which :mod:`domain.automation.poller` takes when it comes.
 
-Sending is not done here: a ``send_sms`` step only queues an OutboundMessage. The job delivers the
-ids :func:`advance` returns, so a provider outage never holds up a run.
+Sending is not done here: a ``send_sms`` step only queues an OutboundMessage; the job delivers the ids
+returned, after commit, so a provider outage never holds up a run.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from domain.automation.definition import AutomationDefinition, GrantCashbackStep, SendSmsStep
-from domain.automation.models import Automation, AutomationRun
-from domain.automation.service import ACTIVE
-from domain.bulk import columns
+from domain.automation import checks, steps
+from domain.automation.definition import (
+    TRIGGER_KEYS_OF_EVENT,
+    JourneyDefinition,
+    NthOrderTrigger,
+    SegmentTrigger,
+)
+from domain.automation.enrolment import Candidate, EnrolledRun, enrol
+from domain.automation.models import Automation, AutomationRun, AutomationStepEvent, AutomationVersion
 from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.errors import DomainError, NotFound
-from domain.events.domain_events import DomainEvent, OrderCompleted, OrderReversed
-from domain.incentives import ledger
-from domain.messaging import service as messaging
-from domain.messaging.formatting import format_money, render_template
+from domain.events.domain_events import (
+    CustomerCreated,
+    CustomerUpdated,
+    DomainEvent,
+    OrderCompleted,
+    OrderCreated,
+    OrderRefunded,
+    OrderReversed,
+    SegmentEntered,
+    SegmentLeft,
+)
 from domain.tenancy.models import Tenant
+
+__all__ = [
+    "COMPLETED",
+    "EXITED",
+    "FAILED",
+    "OPEN_STATES",
+    "PENDING",
+    "WAITING",
+    "AdvanceResult",
+    "Definitions",
+    "EnrolledRun",
+    "advance",
+    "advance_locked",
+    "handle",
+]
 
 PENDING: Final = "pending"
 WAITING: Final = "waiting"
@@ -47,14 +76,8 @@ EXITED: Final = "exited"
 OPEN_STATES: Final = (PENDING, WAITING)
 """Runs with steps still to do at ``due_at``. Completed, failed and exited runs are final."""
 
-
-@dataclass(frozen=True)
-class EnrolledRun:
-    """A run :func:`handle` enrolled: what a worker needs to be woken for it."""
-
-    id: UUID
-    current_step: int
-    due_at: datetime
+GOAL: Final = "goal"
+ACTIVE: Final = "active"
 
 
 @dataclass(frozen=True)
@@ -65,226 +88,328 @@ class AdvanceResult:
     message_ids: tuple[UUID, ...] = ()
 
 
+# --- enrolling from events ------------------------------------------------------------------------
+
+
 async def handle(events: Sequence[DomainEvent], *, now: datetime | None = None) -> list[EnrolledRun]:
-    """React to a batch of domain events inside the caller's transaction; return the runs it enrolled.
+    """React to a batch's domain events inside the caller's transaction; return the runs it enrolled.
 
-    ``now`` (default: the current time) is when new runs are due and reversals take effect.
-
-    ``OrderCompleted`` enrols the order's customer in each of the tenant's active automations
-    triggered by it whose conditions the order meets, once per automation and order (a repeated
-    event enrols nobody again). Guest orders (no customer) enrol nobody. ``OrderReversed`` exits the
-    order's open runs, holding their locks until the caller commits: the caller gives back the
-    order's credit and reverses its cashback after this (see ``domain.events.processing``).
-    The work is a few statements for the whole batch, whatever its size.
+    ``now`` (default: the current time) is when new runs are due and reversals take effect. Guest
+    orders (no customer) enrol nobody; a repeated event enrols nobody again (enrolment keys). The work
+    is a few statements per journey concerned, whatever the number of events.
     """
+    if not events:
+        return []
     moment = now or datetime.now(UTC)
-    await _exit(tuple(event for event in events if isinstance(event, OrderReversed)), now=moment)
-    return await _enrol(tuple(event for event in events if isinstance(event, OrderCompleted)), now=moment)
-
-
-async def advance(*, run_id: UUID, now: datetime) -> AdvanceResult:
-    """Carry out the run's remaining steps that are due at ``now``; safe to call again at any time.
-
-    Opens its own transaction (a savepoint when the caller has one) and holds the run's row lock
-    throughout. A run that is final or not yet due is returned unchanged. A step that raises
-    ``DomainError`` marks the run ``failed`` with the error in ``last_error``; earlier steps' effects
-    stay. Notes on skipped work (no phone, zero cashback) go to ``run.context["notes"]``.
-    """
-    queued: list[UUID] = []
-    async with in_transaction():
-        run = await AutomationRun.select_for_update().get_or_none(id=run_id)
-        if run is None:
-            raise NotFound("Automation run")
-        if run.state not in OPEN_STATES or run.due_at > now:
-            return AdvanceResult(run)
-        steps = AutomationDefinition.model_validate(run.context["definition"]).steps
-        subject = await _Subject.load(run)
-        while run.current_step < len(steps):
-            index = run.current_step
-            try:
-                async with in_transaction():
-                    outcome = await _execute(steps[index], index=index, run=run, subject=subject, now=now)
-                    _apply(run, outcome)
-                    await run.save()
-            except DomainError as exc:
-                run.state, run.finished_at = FAILED, now
-                run.last_error = f"Step {index + 1}: {exc.message} ({exc.code})"
-                await run.save()
-                return AdvanceResult(run, tuple(queued))
-            if outcome.message_id is not None:
-                queued.append(outcome.message_id)
-        run.state, run.finished_at = COMPLETED, now
-        await run.save()
-    return AdvanceResult(run, tuple(queued))
-
-
-_ENROL = """
-INSERT INTO automation_runs (id, tenant_id, automation_id, automation_version, customer_id, order_id,
-    enrolment_key, state, current_step, due_at, context, created_at, updated_at)
-SELECT gen_random_uuid(), $1, u.automation_id, u.version, u.customer_id, u.order_id,
-    'order:' || u.order_id::text, 'pending', 0, $2, u.context::jsonb, now(), now()
-FROM unnest($3::uuid[], $4::int[], $5::uuid[], $6::uuid[], $7::text[])
-    AS u(automation_id, version, customer_id, order_id, context)
-ON CONFLICT DO NOTHING
-RETURNING id, current_step, due_at
-"""
-
-
-_ENROLLABLE = """
-SELECT o.id, o.customer_id, o.total FROM orders AS o
-JOIN customers AS c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
-WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[])
-"""
-
-
-async def _enrol(events: Sequence[OrderCompleted], *, now: datetime) -> list[EnrolledRun]:
-    wanted = [event for event in events if event.customer_id is not None]
-    if not wanted:
+    await _hold(events, now=moment)
+    by_key = _candidates(events)
+    if not by_key:
         return []
-    tenant_id = wanted[0].tenant_id
+    tenant_id = events[0].tenant_id
     automations = await Automation.filter(
-        tenant_id=tenant_id, status=ACTIVE, trigger=wanted[0].name
-    ).order_by("created_at", "id")
-    if not automations:
-        return []
-    connection = Tortoise.get_connection("default")
-    orders = {
-        row["id"]: row
-        for row in await connection.execute_query_dict(_ENROLLABLE, [tenant_id, [e.order_id for e in wanted]])
-    }
-    rows: list[tuple[UUID, int, UUID, UUID, str]] = []
+        tenant_id=tenant_id, status=ACTIVE, trigger__in=sorted(by_key)
+    ).order_by("id")  # one lock order for every batch
+    enrolled: list[EnrolledRun] = []
+    ordinals: dict[UUID, int] | None = None
     for automation in automations:
-        definition = AutomationDefinition.model_validate(automation.definition)
-        context = json.dumps(
-            {"definition": definition.to_json(), "cashback": 0, "notes": [], "messages": []},
-            ensure_ascii=False,
-        )
-        for event in wanted:
-            order = orders.get(event.order_id)
-            if order is None or order["customer_id"] != event.customer_id:
-                continue  # gone, or no longer this customer's
-            if definition.matches(total=order["total"]):
-                rows.append(
-                    (automation.id, automation.version, order["customer_id"], event.order_id, context)
-                )
-    if not rows:
-        return []
-    created = await connection.execute_query_dict(_ENROL, [tenant_id, now, *columns(rows, 5)])
-    return [EnrolledRun(row["id"], row["current_step"], row["due_at"]) for row in created]
+        definition = JourneyDefinition.model_validate(automation.definition)
+        trigger = definition.trigger
+        candidates = by_key[automation.trigger]
+        if isinstance(trigger, NthOrderTrigger):
+            if ordinals is None:
+                ordinals = await _ordinals(tenant_id, [c.order_id for c in candidates if c.order_id])
+            candidates = [c for c in candidates if c.order_id and ordinals.get(c.order_id) == trigger.n]
+        elif isinstance(trigger, SegmentTrigger):
+            candidates = [c for c in candidates if c.facts.get("segment_id") == str(trigger.segment_id)]
+        enrolled += await enrol(tenant_id=tenant_id, automation=automation, candidates=candidates, now=moment)
+    return enrolled
+
+
+def _candidates(events: Sequence[DomainEvent]) -> dict[str, list[Candidate]]:
+    """The candidates of each ``automations.trigger`` key the events concern, in event order."""
+    found: dict[str, list[Candidate]] = {}
+
+    def add(event_name: str, candidate: Candidate) -> None:
+        for key in TRIGGER_KEYS_OF_EVENT[event_name]:
+            found.setdefault(key, []).append(candidate)
+
+    for event in events:
+        facts: dict[str, Any] = {"trigger": event.name, "occurred_at": event.occurred_at.isoformat()}
+        if isinstance(event, OrderCreated | OrderCompleted) and event.customer_id:
+            add(event.name, Candidate(event.customer_id, f"order:{event.order_id}", event.order_id, facts))
+        elif isinstance(event, OrderRefunded) and event.customer_id:
+            facts |= {"refund_id": event.refund_id, "amount": event.amount, "fully": event.fully_refunded}
+            add(
+                "order.refunded",
+                Candidate(event.customer_id, f"order:{event.order_id}", event.order_id, facts),
+            )
+        elif (
+            isinstance(event, OrderReversed)
+            and event.customer_id
+            and event.reason in ("refunded", "cancelled")
+        ):
+            name = f"order.{event.reason}"
+            add(name, Candidate(event.customer_id, f"order:{event.order_id}", event.order_id, facts))
+        elif isinstance(event, CustomerCreated):
+            add(event.name, Candidate(event.customer_id, "signup", None, facts))
+        elif isinstance(event, CustomerUpdated):
+            key = f"updated:{event.occurred_at.isoformat()}"
+            add(event.name, Candidate(event.customer_id, key, None, facts))
+        elif isinstance(event, SegmentEntered | SegmentLeft):
+            facts["segment_id"] = str(event.segment_id)
+            key = f"{event.name}:{event.segment_id}:{event.occurred_at.isoformat()}"
+            add(event.name, Candidate(event.customer_id, key, None, facts))
+    return found
+
+
+_ORDINALS = """
+SELECT o.id, (SELECT count(*) FROM orders AS p
+    WHERE p.tenant_id = o.tenant_id AND p.customer_id = o.customer_id AND p.completed_at IS NOT NULL
+      AND (p.completed_at, p.id) <= (o.completed_at, o.id)) AS nth
+FROM orders AS o WHERE o.tenant_id = $1 AND o.id = ANY($2::uuid[]) AND o.completed_at IS NOT NULL
+"""
+
+
+async def _ordinals(tenant_id: UUID, order_ids: list[UUID]) -> dict[UUID, int]:
+    """Each completed order's place among its customer's completed orders (1 for the first)."""
+    if not order_ids:
+        return {}
+    rows = await Tortoise.get_connection("default").execute_query_dict(_ORDINALS, [tenant_id, order_ids])
+    return {row["id"]: int(row["nth"]) for row in rows}
 
 
 _EXIT = """
-UPDATE automation_runs AS r
-SET state = $3, finished_at = $2, updated_at = now(),
-    context = jsonb_set(r.context, '{notes}', COALESCE(r.context -> 'notes', '[]'::jsonb) || to_jsonb(u.note))
-FROM unnest($4::uuid[], $5::text[]) AS u(order_id, note)
-WHERE r.tenant_id = $1 AND r.order_id = u.order_id AND r.state = ANY($6::text[])
+WITH gone AS (
+    UPDATE automation_runs AS r
+    SET state = 'exited', exit_reason = 'order_' || u.reason, finished_at = $2, updated_at = $2,
+        context = jsonb_set(r.context, '{notes}',
+            COALESCE(r.context -> 'notes', '[]'::jsonb) || to_jsonb('Order ' || u.reason || '.'))
+    FROM unnest($3::uuid[], $4::text[]) AS u(order_id, reason)
+    WHERE r.tenant_id = $1 AND r.order_id = u.order_id AND r.state IN ('pending', 'waiting')
+    RETURNING r.id, r.automation_id, r.automation_version, r.current_step_id, u.reason
+)
+INSERT INTO automation_step_events (tenant_id, automation_id, run_id, automation_version, step_id,
+    step_type, outcome, occurred_at, credit_amount, note)
+SELECT $1, automation_id, id, automation_version, COALESCE(current_step_id, ''), '', 'exited', $2, 0,
+    'Order ' || reason || '.'
+FROM gone
+"""
+_LOCK_OPEN = """
+SELECT id FROM automation_runs WHERE tenant_id = $1 AND order_id = ANY($2::uuid[])
+    AND state IN ('pending', 'waiting') ORDER BY id FOR UPDATE
 """
 
 
-async def _exit(events: Sequence[OrderReversed], *, now: datetime) -> None:
-    """Exit the reversed orders' open runs. The UPDATE waits for a run being advanced right now, so
-    its grant commits first and the caller's reversal sees it; a run not yet advanced exits."""
-    notes = {event.order_id: f"Order {event.reason}." for event in reversed(events)}  # the first reason wins
-    if not notes:
-        return
-    await Tortoise.get_connection("default").execute_query(
-        _EXIT, [events[0].tenant_id, now, EXITED, list(notes), list(notes.values()), list(OPEN_STATES)]
-    )
+async def _hold(events: Sequence[DomainEvent], *, now: datetime) -> None:
+    """Exit the reversed orders' open runs and lock the partly refunded ones'. Each statement waits for
+    a run being advanced right now, so its grant commits first and the caller's settlement sees it."""
+    reasons: dict[UUID, str] = {}
+    for event in reversed(events):  # the first reason wins
+        if isinstance(event, OrderReversed):
+            reasons[event.order_id] = event.reason
+    refunded = sorted({e.order_id for e in events if isinstance(e, OrderRefunded)} - set(reasons))
+    connection = Tortoise.get_connection("default")
+    tenant_id = events[0].tenant_id
+    if refunded:
+        await connection.execute_query(_LOCK_OPEN, [tenant_id, refunded])
+    if reasons:
+        await connection.execute_query(_EXIT, [tenant_id, now, list(reasons), list(reasons.values())])
 
 
-@dataclass(frozen=True)
-class _Subject:
-    """What the steps of one run act on."""
+# --- advancing runs -------------------------------------------------------------------------------
 
-    tenant: Tenant
-    customer: Customer
-    order: Order | None
 
-    @classmethod
-    async def load(cls, run: AutomationRun) -> _Subject:
-        order_id: UUID | None = run.order_id  # type: ignore[attr-defined]
-        return cls(
-            tenant=await Tenant.get(id=run.tenant_id),  # type: ignore[attr-defined]
-            customer=await Customer.get(id=run.customer_id, tenant_id=run.tenant_id),  # type: ignore[attr-defined]
-            order=await Order.get_or_none(id=order_id) if order_id else None,
+@dataclass
+class Definitions:
+    """Journey versions read once per poll (a batch's runs share few)."""
+
+    loaded: dict[tuple[UUID, int], JourneyDefinition] = field(default_factory=dict)
+    tenants: dict[UUID, Tenant] = field(default_factory=dict)
+
+    async def of(self, run: AutomationRun) -> JourneyDefinition:
+        stored = run.context.get("definition")
+        if stored is not None:  # runs enrolled before journeys had versions carry their copy
+            return JourneyDefinition.model_validate(stored)
+        key = (run.automation_id, run.automation_version)  # type: ignore[attr-defined]
+        if key not in self.loaded:
+            version = await AutomationVersion.get_or_none(
+                tenant_id=run.tenant_id,  # type: ignore[attr-defined]
+                automation_id=key[0],
+                version=key[1],
+            )
+            if version is None:
+                raise DomainError("VERSION_MISSING", f"Version {key[1]} of the journey is missing.")
+            self.loaded[key] = JourneyDefinition.model_validate(version.definition)
+        return self.loaded[key]
+
+    async def tenant(self, tenant_id: UUID) -> Tenant:
+        if tenant_id not in self.tenants:
+            self.tenants[tenant_id] = await Tenant.get(id=tenant_id)
+        return self.tenants[tenant_id]
+
+
+async def advance(*, run_id: UUID, now: datetime, tenant_id: UUID | None = None) -> AdvanceResult:
+    """Carry out the run's steps that are due at ``now``; safe to call again at any time.
+
+    Opens its own transaction (a savepoint when the caller has one) and holds the run's row lock
+    throughout. A run that is final or not yet due is returned unchanged."""
+    async with in_transaction():
+        query = AutomationRun.select_for_update().filter(id=run_id)
+        if tenant_id is not None:
+            query = query.filter(tenant_id=tenant_id)
+        run = await query.first()
+        if run is None:
+            raise NotFound("Automation run")
+        queued = await advance_locked(run, now=now, definitions=Definitions())
+    return AdvanceResult(run, tuple(queued))
+
+
+async def advance_locked(run: AutomationRun, *, now: datetime, definitions: Definitions) -> list[UUID]:
+    """Carry out the due steps of ``run``, whose row the caller has locked; returns the messages to
+    deliver. A step that raises ``DomainError`` fails the run (``last_error``, a ``failed`` event);
+    earlier steps' effects stay."""
+    if run.state not in OPEN_STATES or run.due_at > now:
+        return []
+    definition = await definitions.of(run)
+    subject = await _subject(run, definitions)
+    queued: list[UUID] = []
+    for _ in range(len(definition.steps) + 1):  # forward jumps only: each step at most once per call
+        index = _position(run, definition)
+        if index is None:
+            await _finish(run, COMPLETED, now=now)
+            break
+        step = definition.steps[index]
+        if await _goal_reached(run, definition, subject, now):
+            await _record(run, step.id, step.type, steps.EXITED, now, note="A goal was reached.")
+            await _finish(run, EXITED, now=now, reason=GOAL)
+            break
+        snapshot = (
+            run.context,
+            run.state,
+            run.current_step_id,
+            run.current_step,
+            run.due_at,
+            run.finished_at,
         )
+        try:
+            async with in_transaction():
+                outcome = await steps.execute(
+                    step, run_id=run.id, context=run.context, subject=subject, now=now
+                )
+                _move(run, definition, index, outcome, now)
+                await run.save()
+                await _record(
+                    run,
+                    step.id,
+                    step.type,
+                    outcome.outcome,
+                    now,
+                    note=outcome.note,
+                    message_id=outcome.message_id,
+                    credit_amount=outcome.credit_amount,
+                    coupon_id=outcome.coupon_id,
+                )
+        except DomainError as exc:
+            (run.context, run.state, run.current_step_id, run.current_step, run.due_at, run.finished_at) = (
+                snapshot
+            )
+            run.last_error = f"Step {step.id}: {exc.message} ({exc.code})"
+            await _record(run, step.id, step.type, steps.FAILED, now, note=run.last_error)
+            await _finish(run, FAILED, now=now)
+            break
+        if outcome.deliver is not None:
+            queued.append(outcome.deliver)
+        if run.state != PENDING:
+            break
+    return queued
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """What a step did, to record on the run."""
-
-    cashback: int = 0
-    message_id: UUID | None = None
-    note: str | None = None
+def _position(run: AutomationRun, definition: JourneyDefinition) -> int | None:
+    if run.current_step_id is None:
+        return run.current_step if run.current_step < len(definition.steps) and not run.finished_at else None
+    return definition.step_index(run.current_step_id)
 
 
-async def _execute(
-    step: GrantCashbackStep | SendSmsStep, *, index: int, run: AutomationRun, subject: _Subject, now: datetime
-) -> _Outcome:
-    key = f"run:{run.id}:step:{index}"
-    if isinstance(step, GrantCashbackStep):
-        return await _grant_cashback(step, key=key, subject=subject, now=now)
-    return await _send_sms(
-        step, key=key, cashback=int(run.context.get("cashback", 0)), subject=subject, now=now
+def _move(
+    run: AutomationRun, definition: JourneyDefinition, index: int, outcome: steps.Outcome, now: datetime
+) -> None:
+    """The run's new position after a step."""
+    if outcome.context is not None:
+        run.context = outcome.context
+    if outcome.note and outcome.outcome != steps.DONE:
+        run.context = {
+            **run.context,
+            "notes": [*run.context.get("notes", []), f"{definition.steps[index].id}: {outcome.note}"],
+        }
+    following = steps.next_step_id(definition, index, outcome)
+    run.current_step_id = following
+    run.current_step = definition.step_index(following) if following else len(definition.steps)
+    if following is None:
+        run.state, run.finished_at = COMPLETED, now
+    elif outcome.until is not None:
+        run.state, run.due_at = WAITING, outcome.until
+    else:
+        run.state = PENDING
+
+
+async def _goal_reached(
+    run: AutomationRun, definition: JourneyDefinition, subject: steps.Subject, now: datetime
+) -> bool:
+    if checks.lapse_over(run.context, subject.customer.last_order_at):
+        return True
+    for goal in definition.goals():
+        if await checks.holds(
+            goal.if_,
+            tenant_id=subject.tenant.id,
+            customer_id=subject.customer.id,
+            context=run.context,
+            order_id=subject.order.id if subject.order else None,
+            now=now,
+        ):
+            return True
+    return False
+
+
+async def _finish(run: AutomationRun, state: str, *, now: datetime, reason: str | None = None) -> None:
+    run.state, run.finished_at, run.exit_reason = state, now, reason
+    if state != FAILED:
+        run.current_step_id = None
+    await run.save()
+
+
+async def _record(
+    run: AutomationRun,
+    step_id: str,
+    step_type: str,
+    outcome: str,
+    now: datetime,
+    *,
+    note: str = "",
+    message_id: UUID | None = None,
+    credit_amount: int = 0,
+    coupon_id: UUID | None = None,
+) -> None:
+    await AutomationStepEvent.create(
+        tenant_id=run.tenant_id,  # type: ignore[attr-defined]
+        automation_id=run.automation_id,  # type: ignore[attr-defined]
+        run_id=run.id,
+        automation_version=run.automation_version,
+        step_id=step_id,
+        step_type=step_type,
+        outcome=outcome,
+        occurred_at=now,
+        message_id=message_id,
+        credit_amount=credit_amount,
+        coupon_id=coupon_id,
+        note=note[:500],
     )
 
 
-async def _grant_cashback(step: GrantCashbackStep, *, key: str, subject: _Subject, now: datetime) -> _Outcome:
-    order = subject.order
-    if order is None:
-        raise DomainError("ORDER_MISSING", "The order this run was enrolled for no longer exists.")
-    amount = step.cashback(total=order.total, shipping_total=order.shipping_total)
-    if amount == 0:
-        return _Outcome(note="Cashback came to zero; nothing granted.")
-    available_at = now + timedelta(days=step.available_after_days)
-    expires_at = available_at + timedelta(days=step.expires_after_days) if step.expires_after_days else None
-    entry = await ledger.grant(
-        tenant_id=subject.tenant.id,
-        customer_id=subject.customer.id,
-        amount=amount,
-        kind=ledger.CASHBACK,
-        idempotency_key=key,
-        available_at=available_at,
-        expires_at=expires_at,
-        order_id=order.id,
-        note=f"Cashback for order {order.number or order.external_id}",
-        now=now,
+async def _subject(run: AutomationRun, definitions: Definitions) -> steps.Subject:
+    tenant_id: UUID = run.tenant_id  # type: ignore[attr-defined]
+    order_id: UUID | None = run.order_id  # type: ignore[attr-defined]
+    return steps.Subject(
+        tenant=await definitions.tenant(tenant_id),
+        customer=await Customer.get(tenant_id=tenant_id, id=run.customer_id),  # type: ignore[attr-defined]
+        order=await Order.get_or_none(tenant_id=tenant_id, id=order_id) if order_id else None,
     )
-    return _Outcome(cashback=entry.amount)
-
-
-async def _send_sms(
-    step: SendSmsStep, *, key: str, cashback: int, subject: _Subject, now: datetime
-) -> _Outcome:
-    tenant, customer = subject.tenant, subject.customer
-    if not customer.phone:
-        return _Outcome(note="The customer has no phone; SMS skipped.")
-    balance = await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=now)
-    body = render_template(
-        step.template,
-        {
-            "first_name": customer.first_name,
-            "credit": format_money(cashback, tenant.currency, tenant.locale),
-            "balance": format_money(balance.total, tenant.currency, tenant.locale),
-            "store": tenant.name,
-        },
-    )
-    message = await messaging.queue_sms(
-        tenant=tenant, customer=customer, origin_key=key, purpose=step.purpose, body=body
-    )
-    if message.status == messaging.QUEUED:
-        return _Outcome(message_id=message.id)
-    return _Outcome(note=f"SMS not sent: {message.failure_reason or message.status}.")
-
-
-def _apply(run: AutomationRun, outcome: _Outcome) -> None:
-    context: dict[str, Any] = dict(run.context)
-    context["cashback"] = int(context.get("cashback", 0)) + outcome.cashback
-    if outcome.message_id is not None:
-        context["messages"] = [*context.get("messages", []), str(outcome.message_id)]
-    if outcome.note is not None:
-        context["notes"] = [*context.get("notes", []), f"Step {run.current_step + 1}: {outcome.note}"]
-    run.context = context
-    run.current_step += 1
