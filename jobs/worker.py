@@ -5,6 +5,7 @@ from __future__ import annotations
 from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
+from jobs.credit import CREDIT_CRON, CREDIT_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.intelligence import INTELLIGENCE_CRON, INTELLIGENCE_FUNCTIONS
 from jobs.journey_dates import JOURNEY_DATES_CRON, JOURNEY_DATES_FUNCTIONS
@@ -24,6 +25,7 @@ class WorkerSettings:
         [
             func(process_events, keep_result=0, max_tries=10),
             *AUTOMATION_FUNCTIONS,
+            *CREDIT_FUNCTIONS,
             *MESSAGING_FUNCTIONS,
             *INTELLIGENCE_FUNCTIONS,
             *JOURNEY_DATES_FUNCTIONS,
@@ -34,6 +36,7 @@ class WorkerSettings:
             cron(reconcile_events, second={0}, unique=True, run_at_startup=True),
             cron(expire_waiting_events, minute={17}, second={30}, unique=True),
             *AUTOMATION_CRON,
+            *CREDIT_CRON,
             *MESSAGING_CRON,
             *INTELLIGENCE_CRON,
             *JOURNEY_DATES_CRON,
