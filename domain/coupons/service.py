@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -109,14 +117,19 @@ class TemplateIn(BaseModel):
         if self.kind == "free_shipping" and self.value != 0:
             raise ValueError("value: a free-shipping coupon has no value (0)")
         if self.starts_at and self.expires_at and self.expires_at <= self.starts_at:
-            raise ValueError("expires_at: must be after starts_at")
+            raise ValueError("expires_at: must be after startsAt")
         for included, excluded in (
             (self.product_ids, self.excluded_product_ids),
             (self.category_ids, self.excluded_category_ids),
         ):
             both = sorted(set(included) & set(excluded))
             if both:
-                raise ValueError(f"both included and excluded: {', '.join(both[:5])}")
+                name = (
+                    "excluded_product_ids"
+                    if excluded is self.excluded_product_ids
+                    else "excluded_category_ids"
+                )
+                raise ValueError(f"{name}: both included and excluded: {', '.join(both[:5])}")
         return self
 
     def terms(self) -> dict[str, Any]:
@@ -128,6 +141,28 @@ class TemplateIn(BaseModel):
 
 
 EDITABLE: Final = tuple(TemplateIn.model_fields)
+
+
+def parse(data: dict[str, Any]) -> TemplateIn:
+    """``data`` as valid terms, or ``INVALID`` naming the first field at fault as the API spells it
+    (``maximumDiscount``, ``productIds.3``)."""
+    try:
+        return TemplateIn.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = str(error.get("msg", "Invalid.")).removeprefix("Value error, ")
+        location = [str(part) for part in error.get("loc", ())]
+        if not location and ":" in message:  # a rule across fields names the field it is about
+            named, _, rest = message.partition(":")
+            if named in TemplateIn.model_fields:
+                location, message = [named], rest.strip()
+        field = ".".join(_camel(part) for part in location) or None
+        raise DomainError("INVALID", f"{field}: {message}" if field else message, field=field) from None
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def terms_of(template: CouponTemplate) -> dict[str, Any]:
@@ -181,7 +216,7 @@ async def update(*, tenant_id: UUID, template_id: UUID, changes: dict[str, Any])
         merged[key] = merged[key] if merged[key] is not None else ""
     for key in ("product_ids", "excluded_product_ids", "category_ids", "excluded_category_ids"):
         merged[key] = merged[key] if merged[key] is not None else []
-    terms = TemplateIn.model_validate(merged).terms()
+    terms = parse(merged).terms()
     if terms["name"] != template.name:
         clash = await CouponTemplate.filter(tenant_id=tenant_id, name=terms["name"]).exclude(id=template.id)
         if clash:

@@ -26,7 +26,7 @@ class CreateCouponTemplateMutation:
         self, info: Info, input: CouponTemplateInput, tenant_id: strawberry.ID | None = None
     ) -> CouponTemplatePayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        template_in = templates.TemplateIn.model_validate(terms(input))
+        template_in = templates.parse(terms(input))
         async with in_transaction():
             template = await templates.create(tenant_id=scope, template_in=template_in)
         return CouponTemplatePayload(template=CouponTemplate.from_model(template))

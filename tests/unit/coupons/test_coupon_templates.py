@@ -87,7 +87,7 @@ async def test_an_update_is_validated_as_a_whole(db: None) -> None:
     tenant = await make_tenant()
     template = await make_template(tenant, kind="fixed", value=50_000, product_ids=["1"])
     # when
-    with pytest.raises(ValidationError):
+    with pytest.raises(DomainError) as error:
         await templates.update(tenant_id=tenant.id, template_id=template.id, changes={"kind": "percent"})
     updated = await templates.update(
         tenant_id=tenant.id,
@@ -95,6 +95,7 @@ async def test_an_update_is_validated_as_a_whole(db: None) -> None:
         changes={"kind": "percent", "value": 10, "product_ids": None},
     )
     # then
+    assert (error.value.code, error.value.field) == ("INVALID", "value")
     assert (updated.kind, updated.value, updated.product_ids) == ("percent", 10, [])
 
 
