@@ -7,8 +7,9 @@ from graph.automation.mutations.create_automation import CreateAutomationMutatio
 from graph.automation.mutations.pause_automation import PauseAutomationMutation
 from graph.automation.mutations.update_automation import UpdateAutomationMutation
 from graph.automation.queries import AutomationQuery
+from graph.automation.queries_statistics import JourneyStatisticsQuery
 
-Query = AutomationQuery
+Query = merge_types("AutomationQuery", (AutomationQuery, JourneyStatisticsQuery))
 Mutation = merge_types(
     "AutomationMutation",
     (
