@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import time
 from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Any, Final, Literal
@@ -739,24 +740,52 @@ def _at(loc: tuple[str | int, ...], code: str, message: str) -> PydanticCustomEr
     return PydanticCustomError(code, "{message}", {"message": message, "loc": ".".join(map(str, loc))})
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a definition: a code, the path of the field and a message for people."""
+
+    code: str
+    field: str
+    message: str
+
+
+class InvalidDefinition(DomainError):
+    """``INVALID_DEFINITION``: the first problem as the error's field and message, all in ``problems``."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("INVALID_DEFINITION", problems[0].message, field=problems[0].field)
+        self.problems = problems
+
+
+TEMPLATE_CODES: Final = frozenset({"UNKNOWN_VARIABLE", "INVALID_TEMPLATE", "EMPTY_MESSAGE"})
+"""Template problems keep their own code (the messaging module's), so a client can say what to fix."""
+
+
 def parse(raw: object) -> JourneyDefinition:
-    """Validate ``raw`` (decoded JSON) into a definition, or raise ``INVALID_DEFINITION`` whose ``field``
-    is the path of the first bad value, e.g. ``definition.steps.1.template``."""
+    """Validate ``raw`` (decoded JSON) into a definition, or raise :class:`InvalidDefinition` whose
+    ``field`` is the path of the first bad value, e.g. ``definition.steps.1.template``."""
     if not isinstance(raw, dict):
-        raise DomainError("INVALID_DEFINITION", "A definition is a JSON object.", field="definition")
+        raise InvalidDefinition(
+            [Problem("INVALID_DEFINITION", "definition", "A definition is a JSON object.")]
+        )
     try:
         return JourneyDefinition.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        context = first.get("ctx") or {}
-        parts = _path(raw, first["loc"])
-        if context.get("loc"):
-            parts.append(str(context["loc"]))
-        if context.get("inner"):
-            parts.append(str(context["inner"]))
-        path = ".".join(["definition", *parts])
-        message = str(context.get("message") or first["msg"]).removeprefix("Value error, ")
-        raise DomainError("INVALID_DEFINITION", message, field=path) from None
+        raise InvalidDefinition([_problem(raw, error) for error in exc.errors()]) from None
+
+
+def _problem(raw: dict[str, Any], error: Any) -> Problem:
+    context = error.get("ctx") or {}
+    parts = _path(raw, error["loc"])
+    if context.get("loc"):
+        parts.append(str(context["loc"]))
+    if context.get("inner"):
+        parts.append(str(context["inner"]))
+    message = str(context.get("message") or error["msg"]).removeprefix("Value error, ")
+    code = str(error.get("type", "")).upper()
+    return Problem(
+        code if code in TEMPLATE_CODES else "INVALID_DEFINITION", ".".join(["definition", *parts]), message
+    )
 
 
 def _path(raw: object, loc: tuple[str | int, ...]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Automation queries: the store's automations and their runs."""
+"""Automation queries: the store's journeys (automations), their runs and each run's step events."""
 
 from __future__ import annotations
 
@@ -46,7 +46,21 @@ class AutomationQuery:
         return Automation.from_model(automation)
 
     @strawberry.field(
-        description="Runs of the store's automations (of one, when automationId is given), newest first.",
+        description="One run of the store's journeys, with its step events.", permission_classes=READ
+    )
+    async def automation_run(
+        self, info: Info, id: strawberry.ID, tenant_id: strawberry.ID | None = None
+    ) -> AutomationRun | None:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        run = (
+            await automations.list_runs(tenant_id=scope).filter(id=to_uuid(id, what="Automation run")).first()
+        )
+        if run is None:
+            raise NotFound("Automation run")
+        return AutomationRun.from_model(run)
+
+    @strawberry.field(
+        description="Runs of the store's journeys (of one, when automationId is given), newest first.",
         permission_classes=READ,
     )
     async def automation_runs(

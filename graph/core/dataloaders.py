@@ -14,12 +14,12 @@ from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 
-from domain.automation.models import Automation
+from domain.automation.models import Automation, AutomationStepEvent, AutomationVersion
 from domain.commerce.models import Order, OrderItem
 from domain.customers.models import Customer
 from domain.intelligence import bgnbd
 from domain.tenancy.models import Tenant
-from graph.automation.dataloaders import load_automations
+from graph.automation.dataloaders import load_automation_versions, load_automations, load_step_events
 from graph.core.batching import TenantKey
 from graph.customers.dataloaders import (
     customer_references,
@@ -43,6 +43,8 @@ class DataLoaders:
     orders: DataLoader[TenantKey, Order | None]
     order_items: DataLoader[TenantKey, list[OrderItem]]
     automations: DataLoader[TenantKey, Automation | None]
+    automation_versions: DataLoader[TenantKey, list[AutomationVersion]]
+    automation_step_events: DataLoader[TenantKey, list[AutomationStepEvent]]
 
     @classmethod
     def for_request(cls, principal: Principal) -> DataLoaders:
@@ -55,4 +57,6 @@ class DataLoaders:
             orders=DataLoader(load_fn=load_orders),
             order_items=DataLoader(load_fn=load_order_items),
             automations=DataLoader(load_fn=load_automations),
+            automation_versions=DataLoader(load_fn=load_automation_versions),
+            automation_step_events=DataLoader(load_fn=load_step_events),
         )

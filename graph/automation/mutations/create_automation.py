@@ -1,4 +1,4 @@
-"""createAutomation: a new automation, as a draft."""
+"""createAutomation: a new journey, as a draft."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ from strawberry.scalars import JSON
 from tortoise.transactions import in_transaction
 
 from domain.automation import service as automations
-from domain.automation.definition import AutomationDefinition
 from graph.automation.types import WRITE, Automation, AutomationPayload, automation_errors
 from graph.core.context import Info
 from graph.core.ids import optional_uuid
 
 DEFINITION_HELP = (
-    'The definition as JSON, e.g. {"trigger": "order.completed", "conditions": [{"type": "order_total", '
-    '"op": "gte", "amount": 500000}], "steps": [{"type": "grant_cashback", "percent": "5", "cap": 200000, '
-    '"available_after_days": 7}, {"type": "send_sms", "template": "{first_name}, {credit} is yours at '
-    '{store}."}]}. Amounts are minor units; templates may use {first_name}, {credit}, {balance}, {store}.'
+    "The journey as JSON (schema_version 2; docs/journeys.md lists every trigger, condition, rule and step), "
+    'e.g. {"trigger": {"type": "days_since_last_order", "min_days": 60, "max_days": 90}, "entry": '
+    '{"mode": "once_per_order"}, "steps": [{"type": "exit_if", "if": {"type": "ordered_since_enrolment"}}, '
+    '{"type": "issue_coupon", "template_id": "…"}, {"type": "send_sms", "purpose": "marketing", '
+    '"template": "{first_name}, {coupon_value} off with {coupon_code} until {coupon_expiry}"}, '
+    '{"type": "wait", "duration": {"days": 3}}, {"type": "send_sms", "purpose": "marketing", '
+    '"template": "Last days for {coupon_code}"}]}. Amounts are minor units. Version-1 definitions '
+    '({"trigger": "order.completed", …}) are still accepted. Each problem comes back as an error whose '
+    "field is its path, e.g. definition.steps.2.template."
 )
 
 
-@strawberry.input(description="A new automation. It starts as a draft.")
+@strawberry.input(description="A new journey. It starts as a draft.")
 class AutomationInput:
     name: str
     definition: JSON = strawberry.field(description=DEFINITION_HELP)
@@ -29,7 +33,7 @@ class AutomationInput:
 @strawberry.type
 class CreateAutomationMutation:
     @strawberry.mutation(
-        description="Create an automation as a draft; activate it to start enrolling customers.",
+        description="Create a journey as a draft; activate it to start enrolling customers.",
         permission_classes=WRITE,
         extensions=automation_errors(),
     )
@@ -37,7 +41,7 @@ class CreateAutomationMutation:
         self, info: Info, input: AutomationInput, tenant_id: strawberry.ID | None = None
     ) -> AutomationPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        definition = AutomationDefinition.model_validate(input.definition)
         async with in_transaction():
+            definition = await automations.validated(tenant_id=scope, raw=input.definition)
             automation = await automations.create(tenant_id=scope, name=input.name, definition=definition)
         return AutomationPayload(automation=Automation.from_model(automation))

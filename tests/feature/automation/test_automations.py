@@ -49,12 +49,13 @@ async def test_owner_creates_an_automation_as_a_draft(client: ApiClient) -> None
     assert (automation["name"], automation["status"], automation["version"]) == ("Cashback 10%", "DRAFT", 1)
     assert automation["trigger"] == "order.completed"
     assert automation["definition"]["steps"][0] == {
+        "id": "s1",
         "type": "grant_cashback",
         "percent": "10",
         "cap": 200_000,
         "available_after_days": 7,
-        "expires_after_days": None,
     }
+    assert automation["definition"]["schema_version"] == 2
     listed = (await client.graphql(LIST, token=owner.token)).ok()["automations"]
     assert listed["nodes"] == [{"name": "Cashback 10%", "status": "DRAFT", "version": 1}]
 
@@ -113,7 +114,7 @@ async def test_an_invalid_definition_is_answered_with_errors_naming_each_field(c
         "trigger": "order.completed",
         "steps": [
             {"type": "grant_cashback", "percent": "150"},
-            {"type": "send_sms", "template": "Hi {first_name}, use {coupon_code}"},
+            {"type": "send_sms", "template": "Hi {first_name}, use {coupon}"},
         ],
     }
     # when
@@ -131,10 +132,10 @@ async def test_an_invalid_definition_is_answered_with_errors_naming_each_field(c
     # then
     errors = result.ok()["createAutomation"]["errors"]
     assert [(error["code"], error["field"]) for error in errors] == [
-        ("INVALID", "definition.steps.0.grant_cashback.percent"),
-        ("UNKNOWN_VARIABLE", "definition.steps.1.send_sms.template"),
+        ("INVALID", "definition.steps.0.percent"),
+        ("UNKNOWN_VARIABLE", "definition.steps.1.template"),
     ]
-    assert "{coupon_code}" in errors[1]["message"]
+    assert "{coupon}" in errors[1]["message"]
     assert [(e["code"], e["field"]) for e in empty.ok()["createAutomation"]["errors"]] == [
         ("INVALID", "definition.steps")
     ]

@@ -9,7 +9,8 @@ from tortoise.transactions import in_transaction
 
 from domain.automation import engine
 from domain.automation import service as automations
-from domain.automation.models import AutomationRun
+from domain.automation.models import Automation, AutomationRun
+from domain.coupons.models import CouponTemplate
 from domain.events.domain_events import OrderCompleted
 from domain.events.processing import process_pending
 from domain.events.service import store_events
@@ -25,6 +26,8 @@ from tests.support.automation import (
     make_order,
     make_tenant,
 )
+from tests.support.coupons import make_template
+from tests.support.journeys import outcomes
 
 WEEK = timedelta(days=7)
 
@@ -52,13 +55,14 @@ async def test_a_repeated_event_enrols_the_customer_once(db: None) -> None:
     # then
     assert len(first) == 1 and second == []
     run = await AutomationRun.get(automation_id=automation.id)
-    assert (run.state, run.current_step, run.due_at, run.enrolment_key) == (
+    assert (run.state, run.current_step_id, run.due_at, run.enrolment_key, run.automation_version) == (
         "pending",
-        0,
+        "s1",
         NOW,
         f"order:{order.id}",
+        1,
     )
-    assert run.context["definition"] == definition().to_json()
+    assert (await Automation.get(id=automation.id)).enrolled_count == 1
 
 
 async def test_paused_automations_unmet_conditions_and_guests_enrol_nobody(db: None) -> None:
@@ -96,10 +100,11 @@ async def test_advancing_twice_grants_once_and_queues_one_message(db: None) -> N
     assert second.message_ids == ()
     [grant] = await CreditEntry.filter(tenant_id=tenant.id)
     assert (grant.amount, grant.available_at, grant.order_id) == (95_000, NOW + WEEK, order.id)
-    assert grant.idempotency_key == f"run:{run.id}:step:0"
+    assert grant.idempotency_key == f"run:{run.id}:step:s1"
     [message] = await OutboundMessage.filter(tenant_id=tenant.id)
     assert first.message_ids == (message.id,)
-    assert (message.status, message.origin_key) == ("queued", f"run:{run.id}:step:1")
+    assert (message.status, message.origin_key) == ("queued", f"run:{run.id}:step:s2")
+    assert await outcomes(run.id) == [("s1", "done"), ("s2", "done")]
     assert message.body == "سارا جان، ۹۵٬۰۰۰ تومان اعتبار در Ketab. موجودی: ۹۵٬۰۰۰ تومان"
 
 
@@ -116,7 +121,7 @@ async def test_editing_an_automation_leaves_runs_in_flight_alone(db: None) -> No
     await automations.update(tenant_id=tenant.id, automation_id=automation.id, definition=definition(richer))
     result = await engine.advance(run_id=run.id, now=NOW)
     # then
-    assert (result.run.automation_version, result.run.current_step) == (1, 2)
+    assert (result.run.automation_version, result.run.state) == (1, "completed")
     assert await ledger.balances(tenant_id=tenant.id, customer_id=customer.id, now=NOW + WEEK) == (
         ledger.Balances(available=100_000, pending=0)
     )
@@ -134,13 +139,38 @@ async def test_a_customer_without_a_phone_gets_the_credit_and_a_note(db: None) -
     result = await engine.advance(run_id=run.id, now=NOW)
     # then
     assert result.run.state == "completed"
-    assert result.run.context["notes"] == ["Step 2: The customer has no phone; SMS skipped."]
+    assert result.run.context["notes"] == ["s2: The customer has no phone."]
+    assert await outcomes(run.id) == [("s1", "done"), ("s2", "skipped")]
     assert await OutboundMessage.all().count() == 0
     assert await CreditEntry.all().count() == 1
 
 
 async def test_a_failing_step_fails_the_run_and_keeps_earlier_steps(db: None) -> None:
-    """A DomainError in a step marks the run failed with the error; the grant before it stays."""
+    """A DomainError in a step (a coupon template archived since the journey was saved) marks the
+    run failed with the error and a failed step event; the grant before it stays."""
+    # given
+    tenant = await make_tenant()
+    template = await make_template(tenant)
+    raw = {
+        **CASHBACK_AND_SMS,
+        "steps": [CASHBACK_AND_SMS["steps"][0], {"type": "issue_coupon", "template_id": str(template.id)}],
+    }
+    await make_automation(tenant, raw)
+    await CouponTemplate.filter(id=template.id).update(archived_at=NOW)
+    customer = await make_customer(tenant)
+    order = await make_order(tenant, customer)
+    [run] = await enrol(completed(order.id, tenant.id, customer.id))
+    # when
+    result = await engine.advance(run_id=run.id, now=NOW)
+    # then
+    assert (result.run.state, result.run.current_step_id) == ("failed", "s2")
+    assert result.run.last_error is not None and "TEMPLATE_ARCHIVED" in result.run.last_error
+    assert await CreditEntry.all().count() == 1
+    assert await outcomes(run.id) == [("s1", "done"), ("s2", "failed")]
+
+
+async def test_an_invalid_phone_skips_the_message_and_the_run_completes(db: None) -> None:
+    """A phone the policy cannot send to is the customer's data, not the journey's fault: skipped."""
     # given
     tenant = await make_tenant()
     await make_automation(tenant)
@@ -150,9 +180,8 @@ async def test_a_failing_step_fails_the_run_and_keeps_earlier_steps(db: None) ->
     # when
     result = await engine.advance(run_id=run.id, now=NOW)
     # then
-    assert (result.run.state, result.run.current_step) == ("failed", 1)
-    assert result.run.last_error is not None and "INVALID_PHONE" in result.run.last_error
-    assert await CreditEntry.all().count() == 1
+    assert result.run.state == "completed"
+    assert await outcomes(run.id) == [("s1", "done"), ("s2", "skipped")]
     assert await OutboundMessage.all().count() == 0
 
 
