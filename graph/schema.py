@@ -33,6 +33,7 @@ from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.messaging import schema as messaging
 from graph.segments import schema as segments
+from graph.sms import schema as sms
 from graph.tenancy import schema as tenancy
 
 logger = logging.getLogger("revisit.graphql")
@@ -48,6 +49,7 @@ Query = merge_types(
         coupons.Query,
         messaging.Query,
         segments.Query,
+        sms.Query,
     ),
 )
 Mutation = merge_types(
@@ -60,6 +62,8 @@ Mutation = merge_types(
         imports.Mutation,
         segments.Mutation,
         coupons.Mutation,
+        messaging.Mutation,
+        sms.Mutation,
     ),
 )
 

@@ -34,11 +34,27 @@ class Settings(BaseSettings):
     port: int = 8000
     public_url: str | None = Field(default=None, description="Base URL printed for humans; derived if unset.")
 
-    sms_provider: Literal["console", "kavenegar"] = "console"
+    sms_provider: Literal["console", "kavenegar", "smsir"] = Field(
+        default="console",
+        description="The platform line: console (development), kavenegar or smsir; stores may use their own.",
+    )
     kavenegar_api_key: str = ""
     kavenegar_base_url: str = "https://api.kavenegar.com"
-    kavenegar_sender: str = ""
-    sms_timeout_seconds: float = 10.0
+    kavenegar_sender: str = Field(
+        default="", description="The platform's Kavenegar line; also polled for replies."
+    )
+    smsir_api_key: str = ""
+    smsir_base_url: str = "https://api.sms.ir"
+    smsir_line: str = Field(default="", description="The platform's sms.ir line (sms.ir needs one to send).")
+    sms_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    sms_callback_secret: str | None = Field(
+        default=None,
+        min_length=16,
+        description=(
+            "Signs the SMS providers' callback URLs (delivery reports, inbound SMS). Unset: derived from the "
+            "secret key. Changing it changes every callback URL."
+        ),
+    )
     sms_part_price: int = Field(
         default=1_500,
         ge=0,

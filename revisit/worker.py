@@ -10,8 +10,11 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 from prometheus_client import start_http_server
 
+from domain.messaging import accounts
+from domain.messaging.accounts import ProviderDirectory, ProviderFactory
 from domain.messaging.kavenegar import KavenegarProvider
 from domain.messaging.providers import ConsoleProvider, SmsProvider
+from domain.messaging.smsir import SmsirProvider
 from jobs.worker import WorkerSettings
 from revisit import database
 from revisit.services import ServiceUrls
@@ -21,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def sms_provider(settings: Settings) -> SmsProvider:
-    """The provider named by ``REVISIT_SMS_PROVIDER``."""
+    """The platform's provider, named by ``REVISIT_SMS_PROVIDER``."""
     if settings.sms_provider == "kavenegar":
         if not settings.kavenegar_api_key:
             raise RuntimeError("REVISIT_KAVENEGAR_API_KEY must be set to send through Kavenegar.")
@@ -30,12 +33,60 @@ def sms_provider(settings: Settings) -> SmsProvider:
             base_url=settings.kavenegar_base_url,
             timeout=settings.sms_timeout_seconds,
         )
+    if settings.sms_provider == "smsir":
+        if not settings.smsir_api_key or not settings.smsir_line:
+            raise RuntimeError(
+                "REVISIT_SMSIR_API_KEY and REVISIT_SMSIR_LINE must be set to send through sms.ir."
+            )
+        return SmsirProvider(
+            settings.smsir_api_key,
+            line=settings.smsir_line,
+            base_url=settings.smsir_base_url,
+            timeout=settings.sms_timeout_seconds,
+        )
     return ConsoleProvider()
+
+
+def platform_sender(settings: Settings) -> str | None:
+    """The platform's own line (None: the provider account's default)."""
+    if settings.sms_provider == "smsir":
+        return settings.smsir_line or None
+    return settings.kavenegar_sender or None
+
+
+def account_factory(settings: Settings) -> ProviderFactory:
+    """Makes a store account's provider, at the base URLs and timeout the deployment uses."""
+
+    def make(provider: str, api_key: str) -> SmsProvider:
+        if provider == "smsir":
+            return SmsirProvider(
+                api_key, base_url=settings.smsir_base_url, timeout=settings.sms_timeout_seconds
+            )
+        return KavenegarProvider(
+            api_key, base_url=settings.kavenegar_base_url, timeout=settings.sms_timeout_seconds
+        )
+
+    return make
+
+
+def provider_directory(settings: Settings) -> ProviderDirectory:
+    """The platform's provider and line, and stores' own accounts opened with the server's secret key."""
+    return ProviderDirectory(
+        platform=sms_provider(settings),
+        platform_sender=platform_sender(settings),
+        factory=account_factory(settings),
+        encryption_key=accounts.encryption_key(settings.resolved_secret_key()),
+    )
 
 
 def worker_context(settings: Settings) -> dict[str, Any]:
     """What every job finds in ``ctx`` besides arq's own keys."""
-    return {"sms_provider": sms_provider(settings), "sms_sender": settings.kavenegar_sender or None}
+    directory = provider_directory(settings)
+    return {
+        "sms_directory": directory,
+        "sms_provider": directory.platform.provider,
+        "sms_sender": directory.platform.sender,
+    }
 
 
 def serve_metrics(host: str, port: int) -> WSGIServer | None:
@@ -68,6 +119,9 @@ def build_worker(
             metrics.extend([server] if server else [])
 
     async def shutdown(ctx: dict[str, Any]) -> None:
+        directory = ctx.get("sms_directory")
+        if isinstance(directory, ProviderDirectory):
+            await directory.aclose()
         for server in metrics:
             server.shutdown()
             server.server_close()

@@ -13,6 +13,9 @@ account) until the account changes.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -66,6 +69,18 @@ def unseal(sealed: bytes, *, key: bytes, tenant_id: UUID) -> str | None:
         return AESGCM(key).decrypt(nonce, ciphertext, tenant_id.bytes).decode()
     except (InvalidTag, ValueError):
         return None
+
+
+def callback_key(*, secret: str, scope: str) -> str:
+    """The key in a provider callback URL for ``scope`` (``platform`` or a store account's id): 32
+    URL-safe characters of HMAC-SHA256 under the deployment's callback secret."""
+    digest = hmac.new(secret.encode(), f"sms-callback:{scope}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def callback_key_matches(*, secret: str, scope: str, key: str) -> bool:
+    """Whether ``key`` is the callback key of ``scope``, in constant time."""
+    return hmac.compare_digest(callback_key(secret=secret, scope=scope).encode(), key.encode()[:64])
 
 
 def _checked(provider: str, api_key: str, line: str | None) -> tuple[AccountProvider, str, str | None]:

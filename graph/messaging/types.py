@@ -10,12 +10,25 @@ import strawberry
 from domain.messaging import models
 
 
-@strawberry.enum(description="QUEUED waits for the provider; SUPPRESSED was never sent (e.g. opted out).")
+@strawberry.enum(
+    description=(
+        "QUEUED waits for the provider (and for sendAfter); SUPPRESSED was never sent (no consent, or a "
+        "suppressed phone); SKIPPED was never sent because a frequency cap left no room."
+    )
+)
 class MessageStatus(Enum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    SKIPPED = "skipped"
+
+
+@strawberry.enum(description="The provider's final delivery report (docs/sms-providers.md).")
+class DeliveryStatus(Enum):
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    UNDELIVERABLE = "undeliverable"
 
 
 @strawberry.type(description="One SMS to one customer, from an automation step or a campaign.")
@@ -34,6 +47,15 @@ class OutboundMessage:
     attempts: int
     created_at: datetime
     sent_at: datetime | None
+    send_after: datetime | None = strawberry.field(
+        description="Not sent before this moment: the end of quiet hours, or the day a frequency cap frees."
+    )
+    policy_reason: str | None = strawberry.field(
+        description=(
+            "Why the sending policy moved or stopped it: quiet_hours, daily_cap, weekly_cap, no_consent, "
+            "opted_out or suppressed_number."
+        )
+    )
 
     @classmethod
     def from_model(cls, message: models.OutboundMessage) -> OutboundMessage:
@@ -53,4 +75,6 @@ class OutboundMessage:
             attempts=message.attempts,
             created_at=message.created_at,
             sent_at=message.sent_at,
+            send_after=message.send_after,
+            policy_reason=message.policy_reason,
         )

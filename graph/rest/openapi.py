@@ -12,6 +12,7 @@ from domain.events.schema import MAX_BATCH_SIZE, EventBatch, EventBatchResult, I
 from graph.core.inputs import MAX_JSON_DEPTH
 from graph.rest.checkout_openapi import CHECKOUT_OPENAPI_PATHS, CHECKOUT_OPENAPI_SCHEMAS
 from graph.rest.http import MAX_BODY_BYTES
+from graph.rest.sms_callbacks_openapi import SMS_CALLBACKS_OPENAPI_PATHS
 from graph.rest.woocommerce_openapi import WOOCOMMERCE_OPENAPI_PATHS
 
 ERROR = {
@@ -142,7 +143,12 @@ def openapi_document() -> dict[str, Any]:
     schemas["Error"] = ERROR
     schemas.update(CHECKOUT_OPENAPI_SCHEMAS)
     paths = copy.deepcopy(
-        {"/rest/v1/events": _EVENTS_PATH, **CHECKOUT_OPENAPI_PATHS, **WOOCOMMERCE_OPENAPI_PATHS}
+        {
+            "/rest/v1/events": _EVENTS_PATH,
+            **CHECKOUT_OPENAPI_PATHS,
+            **WOOCOMMERCE_OPENAPI_PATHS,
+            **SMS_CALLBACKS_OPENAPI_PATHS,
+        }
     )
     return {
         "openapi": "3.1.0",

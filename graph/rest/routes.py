@@ -24,6 +24,7 @@ from graph.rest.docs import docs_routes
 from graph.rest.exports import export_routes
 from graph.rest.http import problem, read_json
 from graph.rest.openapi import openapi_document
+from graph.rest.sms_callbacks import sms_callback_routes
 from graph.rest.woocommerce import woocommerce_routes
 from graph.view import build_context
 
@@ -62,6 +63,7 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
         *export_routes(),
         *checkout_routes(schema),
         *woocommerce_routes(schema),
+        *sms_callback_routes(),
     ]
 
 

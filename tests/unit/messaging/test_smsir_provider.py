@@ -185,7 +185,7 @@ async def test_delivery_reports_map_final_states_and_leave_pending_ones_out(
 async def test_inbound_reads_todays_messages_to_the_line_with_stable_ids(
     smsir: SmsirServer, provider: SmsirProvider
 ) -> None:
-    """Proves receive/live is read page by page, other lines are left out, and a re-read gives the same ids."""
+    """Proves receive/live is read page by page, other lines are left out, a re-read gives the same ids."""
     # given
     for n in range(120):
         smsir.text_in("9121234567", f"پیام {n}", at=1_700_000_000 + n)
