@@ -56,6 +56,17 @@ class OutboundMessage:
             "opted_out or suppressed_number."
         )
     )
+    delivery_status: DeliveryStatus | None = strawberry.field(
+        default=None, description="The provider's final report; null while none has come."
+    )
+    delivery_status_at: datetime | None = strawberry.field(default=None, description="When it was reported.")
+    outcome_unknown_at: datetime | None = strawberry.field(
+        default=None,
+        description=(
+            "Set when a send's answer never came: the message is looked up at the provider by its id before "
+            "anything is sent again (it stays QUEUED until then, and is never failed for it)."
+        ),
+    )
 
     @classmethod
     def from_model(cls, message: models.OutboundMessage) -> OutboundMessage:
@@ -77,4 +88,7 @@ class OutboundMessage:
             sent_at=message.sent_at,
             send_after=message.send_after,
             policy_reason=message.policy_reason,
+            delivery_status=DeliveryStatus(message.delivery_status) if message.delivery_status else None,
+            delivery_status_at=message.delivery_status_at,
+            outcome_unknown_at=message.outcome_unknown_at,
         )
