@@ -52,6 +52,9 @@ ADJUSTMENT: Final = "adjustment"
 """An owner's manual grant (positive) or deduction (negative), with a reason, audited
 (:mod:`domain.incentives.adjustments`)."""
 
+KINDS: Final = frozenset({CASHBACK, CREDIT, REVERSAL, REDEMPTION, RELEASE, RETURN, EXPIRY, ADJUSTMENT})
+"""Every kind of ledger line."""
+
 CHECKOUT_KINDS: Final = frozenset({REDEMPTION, RELEASE, RETURN})
 """The kinds of line checkout writes (:mod:`domain.incentives.checkout`); they take effect when written."""
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
+from domain.errors import DomainError
 from domain.incentives import checkout, ledger
 from domain.tenancy import service as tenancy
 from graph.core.checkout import CustomerRefInput, StoreMoney
@@ -46,7 +47,13 @@ class IncentivesQuery:
             currency=tenant.currency,
         )
 
-    @strawberry.field(description="A customer's credit ledger, newest first.", permission_classes=READ)
+    @strawberry.field(
+        description=(
+            "A customer's credit ledger, newest first; `kinds` keeps only lines of those kinds (e.g. "
+            '["expiry", "adjustment"]; see CreditEntry.kind).'
+        ),
+        permission_classes=READ,
+    )
     async def credit_ledger(
         self,
         info: Info,
@@ -54,13 +61,20 @@ class IncentivesQuery:
         tenant_id: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        kinds: list[str] | None = None,
     ) -> Connection[CreditEntry]:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         customer = await ledger.get_customer(
             tenant_id=scope, customer_id=to_uuid(customer_id, what="Customer", field="customerId")
         )
+        entries = ledger.entries(tenant_id=scope, customer_id=customer.id)
+        if kinds is not None:
+            unknown = sorted(set(kinds) - ledger.KINDS)
+            if unknown:
+                raise DomainError("INVALID", f"Unknown kinds: {', '.join(unknown)[:200]}.", field="kinds")
+            entries = entries.filter(kind__in=kinds)
         return await paginate(
-            ledger.entries(tenant_id=scope, customer_id=customer.id),
+            entries,
             first=first,
             after=after,
             cap=info.context.settings.page_size_cap,

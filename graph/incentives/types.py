@@ -26,9 +26,12 @@ class CreditEntry:
     id: strawberry.ID
     kind: str = strawberry.field(
         description=(
-            "cashback or credit (grants), reversal (of a grant), redemption (spent on an order at "
-            "checkout), release (held for an order that did not use it, given back) or return (spent on "
-            "an order that was cancelled, failed or refunded, given back)."
+            "cashback or credit (grants), reversal (of a grant: the order was cancelled or refunded, "
+            "in part or in full), redemption (spent on an order at checkout), release (held for an order "
+            "that did not use it, given back), return (spent on an order that was cancelled, failed or "
+            "refunded, given back), expiry (what was left of a grant when it expired; 0 when it had all "
+            "been spent) or adjustment (the store's own grant, positive, or deduction, negative, with "
+            "the reason in note)."
         )
     )
     amount: Money = strawberry.field(
@@ -37,12 +40,16 @@ class CreditEntry:
     available_at: datetime = strawberry.field(description="Pending before this moment, available after.")
     expires_at: datetime | None
     order_id: strawberry.ID | None = strawberry.field(description="The order that earned or lost it.")
+    reverses_id: strawberry.ID | None = strawberry.field(
+        description="For a reversal or an expiry: the grant it takes from."
+    )
     note: str
     created_at: datetime
 
     @classmethod
     def from_model(cls, entry: models.CreditEntry) -> CreditEntry:
         order_id = entry.order_id  # type: ignore[attr-defined]
+        reverses_id = entry.reverses_id  # type: ignore[attr-defined]
         return cls(
             id=strawberry.ID(str(entry.id)),
             kind=entry.kind,
@@ -50,6 +57,7 @@ class CreditEntry:
             available_at=entry.available_at,
             expires_at=entry.expires_at,
             order_id=strawberry.ID(str(order_id)) if order_id else None,
+            reverses_id=strawberry.ID(str(reverses_id)) if reverses_id else None,
             note=entry.note,
             created_at=entry.created_at,
         )
@@ -121,6 +129,7 @@ class CreditErrorCode(Enum):
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
     TENANT_REQUIRED = "TENANT_REQUIRED"
     NOT_FOUND = "NOT_FOUND"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 @strawberry.type
