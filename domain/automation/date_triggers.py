@@ -180,7 +180,7 @@ _NOT_ENROLLED = """NOT EXISTS (SELECT 1 FROM automation_runs AS r
       AND r.enrolment_key = {key})"""
 """The customer has no run of the journey for this occasion yet: one probe of the runs' unique key."""
 
-_LAPSED = f"""
+LAPSED = f"""
 SELECT c.id, c.last_order_at, (c.last_order_at AT TIME ZONE $3)::date AS lapse_day
 FROM customers AS c
 WHERE c.tenant_id = $1 AND c.last_order_at >= $4 AND c.last_order_at < $5
@@ -198,7 +198,7 @@ async def _lapsed(connection: BaseDBAsyncClient, scope: _Scope, trigger: Any) ->
     ``customers.last_order_at`` is the newest purchase (processing, completed or on-hold order), kept
     by every batch; the range reads the ``(tenant_id, last_order_at)`` index."""
     rows = await connection.execute_query_dict(
-        _LAPSED,
+        LAPSED,
         [
             scope.tenant.id,
             scope.automation_id,

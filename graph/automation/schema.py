@@ -4,6 +4,8 @@ from strawberry.tools import merge_types
 
 from graph.automation.mutations.activate_automation import ActivateAutomationMutation
 from graph.automation.mutations.create_automation import CreateAutomationMutation
+from graph.automation.mutations.dry_run_journey import DryRunJourneyMutation
+from graph.automation.mutations.migrate_journey_runs import MigrateJourneyRunsMutation
 from graph.automation.mutations.pause_automation import PauseAutomationMutation
 from graph.automation.mutations.update_automation import UpdateAutomationMutation
 from graph.automation.queries import AutomationQuery
@@ -17,5 +19,7 @@ Mutation = merge_types(
         UpdateAutomationMutation,
         ActivateAutomationMutation,
         PauseAutomationMutation,
+        DryRunJourneyMutation,
+        MigrateJourneyRunsMutation,
     ),
 )
