@@ -27,10 +27,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
 from typing import Final, Literal
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
+from domain.messaging.consent import validate_mode
 from domain.tenancy.models import Tenant
 
 Purpose = Literal["marketing", "transactional"]
@@ -227,3 +230,44 @@ def window_start(now: datetime, tenant: Tenant) -> datetime:
     before today (a message due today looks back 6 days; a margin of one for the quiet-hours move)."""
     tz = zone(tenant)
     return local_midnight(local_day(now, tz) - timedelta(days=WEEK_DAYS), tz)
+
+
+class Keep(Enum):
+    """Leave a setting as it is (None already means "no cap" or "follow the country")."""
+
+    KEEP = "keep"
+
+
+KEEP: Final = Keep.KEEP
+
+
+async def update_settings(
+    *,
+    tenant_id: UUID,
+    quiet_hours_start: str | Keep = KEEP,
+    quiet_hours_end: str | Keep = KEEP,
+    daily_cap: int | Keep | None = KEEP,
+    weekly_cap: int | Keep | None = KEEP,
+    consent_mode: str | Keep | None = KEEP,
+) -> Tenant:
+    """Change the store's sending policy; what is :data:`KEEP` stays. Times are ``"HH:MM"`` (equal
+    start and end: no quiet hours), caps 0 to 50 or None (no cap), the consent mode ``opt_in``,
+    ``opt_out`` or None (the country's norm). ``INVALID`` names the field at fault and changes
+    nothing; setting the same values again changes nothing either."""
+    tenant = await Tenant.get_or_none(id=tenant_id)
+    if tenant is None:
+        raise NotFound("Store", field="tenantId")
+    changes: dict[str, object] = {}
+    if not isinstance(quiet_hours_start, Keep):
+        changes["quiet_hours_start"] = parse_time(quiet_hours_start, field="quietHoursStart")
+    if not isinstance(quiet_hours_end, Keep):
+        changes["quiet_hours_end"] = parse_time(quiet_hours_end, field="quietHoursEnd")
+    if not isinstance(daily_cap, Keep):
+        changes["marketing_daily_cap"] = Caps(daily_cap, None).daily
+    if not isinstance(weekly_cap, Keep):
+        changes["marketing_weekly_cap"] = Caps(None, weekly_cap).weekly
+    if not isinstance(consent_mode, Keep):
+        changes["consent_mode"] = validate_mode(consent_mode)
+    if changes:
+        await Tenant.filter(id=tenant_id).update(**changes)
+    return await Tenant.get(id=tenant_id)

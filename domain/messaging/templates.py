@@ -30,14 +30,19 @@ from domain.messaging.formatting import (
     render_template,
     template_variables,
     validate_template,
+    with_footer,
 )
+from domain.messaging.parts import count_parts
+from domain.messaging.pricing import estimate
 from domain.tenancy.models import Tenant
 
 __all__ = [
     "MESSAGE_VARIABLES",
     "MessageFacts",
+    "TemplatePreview",
     "format_count",
     "format_date",
+    "preview",
     "render",
     "sample_facts",
     "validate_template",
@@ -239,3 +244,61 @@ def render(template: str, variables: Mapping[str, str]) -> str:
             "MISSING_VALUE", f"This message has no value for {{{missing[0]}}}.", field="template"
         )
     return render_template(template, variables)
+
+
+MAX_TEMPLATE: Final = 1_000
+"""The longest template, in characters (about 15 Persian SMS parts)."""
+MAX_VALUE: Final = 500
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    """A template rendered with sample values, as it would be sent, and its price."""
+
+    text: str
+    encoding: str
+    characters: int
+    parts: int
+    cost: int
+    variables: list[str]
+
+
+def preview(
+    template: str,
+    *,
+    purpose: str,
+    tenant: Tenant,
+    now: datetime,
+    values: Mapping[str, str] | None = None,
+    price: int | None = None,
+) -> TemplatePreview:
+    """Render ``template`` with the store's sample facts (:func:`sample_facts`), ``values`` overriding
+    them, add the footer a marketing text carries and price it (:func:`domain.messaging.pricing.estimate`).
+
+    ``INVALID`` for a template over :data:`MAX_TEMPLATE` characters or a value over :data:`MAX_VALUE`;
+    ``UNKNOWN_VARIABLE`` for a placeholder or a value name outside :data:`MESSAGE_VARIABLES`; and
+    whatever :func:`validate_template` and :func:`render` refuse."""
+    if len(template) > MAX_TEMPLATE:
+        raise DomainError("INVALID", f"A template has at most {MAX_TEMPLATE} characters.", field="template")
+    validate_template(template, MESSAGE_VARIABLES)
+    given = dict(values or {})
+    for name, value in given.items():
+        if name not in MESSAGE_VARIABLES:
+            raise DomainError("UNKNOWN_VARIABLE", f"Unknown variable {{{name}}}.", field="sampleValues")
+        if len(value) > MAX_VALUE:
+            raise DomainError("INVALID", f"A value has at most {MAX_VALUE} characters.", field="sampleValues")
+    rendered = render(template, {**variables(sample_facts(tenant, now=now), tenant), **given})
+    if not rendered.strip():
+        raise DomainError(
+            "EMPTY_MESSAGE", "The message is empty once its values are filled in.", field="template"
+        )
+    text = with_footer(rendered, purpose)
+    cost = estimate(text, purpose, tenant, price=price)
+    return TemplatePreview(
+        text=text,
+        encoding=cost.encoding,
+        characters=count_parts(text).characters,
+        parts=cost.parts,
+        cost=cost.cost_minor,
+        variables=sorted(template_variables(template)),
+    )
