@@ -12,8 +12,10 @@ transaction. So a step is done exactly once however the work is woken:
   poll carries out the same steps once;
 - messages are delivered only after the batch commits (the caller enqueues the ids returned).
 
-An unexpected error in one run (not a ``DomainError``, which fails the run) does not stop the batch:
-the run is tried again later, up to :data:`MAX_ATTEMPTS` times with growing delays, then failed.
+An unexpected error in one run does not stop the batch: the run is tried again later, up to
+:data:`MAX_ATTEMPTS` times with growing delays (2, 4, 8, 16 minutes), then failed (``INTERNAL``). A
+``DomainError`` of a step fails the run at once (:func:`domain.automation.engine.advance_locked`), as
+does one of the run itself (its version is gone).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tortoise.transactions import in_transaction
 
 from domain.automation.engine import WAITING, Definitions, advance_locked
 from domain.automation.models import AutomationRun
+from domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +107,9 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
             try:
                 async with in_transaction():
                     result.messages += await advance_locked(run, now=now, definitions=definitions)
+            except DomainError as exc:  # the run itself cannot go on (its version is gone)
+                await _fail(tenant_id, run, now, f"{exc.message} ({exc.code})")
+                continue
             except Exception as exc:  # one run's bug or outage must not hold up the store's others
                 logger.exception("journey run %s could not be advanced", run_id)
                 await _retry_later(tenant_id, run, now, exc)
@@ -129,6 +135,17 @@ async def due_stores(*, now: datetime, limit: int = 10_000) -> list[UUID]:
     """The stores that have runs due at ``now`` (one index probe per store)."""
     rows = await Tortoise.get_connection("default").execute_query_dict(_DUE_STORES, [now, limit])
     return [row["id"] for row in rows]
+
+
+_FAIL = """
+UPDATE automation_runs SET state = 'failed', last_error = $3, finished_at = $4, updated_at = $4
+WHERE tenant_id = $1 AND id = $2
+"""
+
+
+async def _fail(tenant_id: UUID, run: AutomationRun, now: datetime, error: str) -> None:
+    async with in_transaction() as connection:
+        await connection.execute_query(_FAIL, [tenant_id, run.id, error[:2000], now])
 
 
 async def _retry_later(tenant_id: UUID, run: AutomationRun, now: datetime, exc: Exception) -> None:

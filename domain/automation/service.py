@@ -10,6 +10,7 @@ it was enrolled with until the owner migrates the journey's open runs to the new
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -221,13 +222,18 @@ async def migrate_runs(*, tenant_id: UUID, automation_id: UUID, now: datetime) -
             moved += runs
     if moves:
         await connection.execute_query(
-            _MOVE, [tenant_id, automation_id, automation.version, now, *map(list, zip(*moves, strict=True))]
+            _MOVE, [tenant_id, automation_id, automation.version, now, *_columns(moves)]
         )
     if exits:
         await connection.execute_query(
-            _EXIT, [tenant_id, automation_id, automation.version, now, *map(list, zip(*exits, strict=True))]
+            _EXIT, [tenant_id, automation_id, automation.version, now, *_columns(exits)]
         )
     return Migration(automation.version, moved, exited)
+
+
+def _columns(rows: Sequence[tuple[object, ...]]) -> Iterator[Sequence[object]]:
+    """Rows as columns, for ``unnest`` (this module's ``list`` is the service function)."""
+    return ([*column] for column in zip(*rows, strict=True))
 
 
 def _target(old: JourneyDefinition | None, newest: JourneyDefinition, step_id: str | None) -> str | None:
