@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from typing import Any, Final
+from datetime import datetime, timedelta
+from typing import Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.automation.date_calendar import local_day, next_celebration, year_month_day
 from domain.automation.definition import (
     END,
     AnyCheck,
@@ -39,9 +38,9 @@ from domain.automation.definition import (
     RedeemedCoupon,
     SendSmsStep,
     WaitStep,
-    clock_time,
 )
 from domain.automation.dry_run_entries import Entry
+from domain.automation.waits import CustomerDates, wait_end
 from domain.coupons.codes import draw
 from domain.coupons.issuing import expiry, value_text
 from domain.coupons.models import CouponTemplate
@@ -266,9 +265,8 @@ class Walker:
             code = str(facts.get("code"))
             value = value_text(template, self.tenant) if template is not None else None
             coupon_expiry = datetime.fromisoformat(str(facts["expires_at"]))
-        days_since = facts.get("days_since_last_order")
-        if days_since is None and run.person.last_order_at is not None:
-            days_since = max((run.at - run.person.last_order_at).days, 0)
+        last_order_at = _moment(facts.get("last_order_at")) or run.person.last_order_at
+        days_since = max((run.at - last_order_at).days, 0) if last_order_at is not None else None
         credit = run.credit if run.credit else facts.get("amount")
         values = variables(
             MessageFacts(
@@ -290,46 +288,30 @@ class Walker:
     # --- time -------------------------------------------------------------------------------------
 
     def _due(self, step: WaitStep, run: _Run) -> datetime:
-        """When the wait ends for this run (a moment already past does not wait)."""
-        at = run.at
-        if step.duration is not None:
-            return at + timedelta(minutes=step.duration.total_minutes)
-        local = at.astimezone(self._zone)
-        if step.until_time is not None:
-            moment = datetime.combine(local.date(), clock_time(step.until_time), tzinfo=self._zone)
-            return moment if moment >= at else moment + timedelta(days=1)
-        if step.until_weekday is not None:
-            clock = clock_time(step.at) if step.at else time()
-            ahead = (step.until_weekday - local.weekday()) % 7
-            moment = datetime.combine(local.date() + timedelta(days=ahead), clock, tzinfo=self._zone)
-            return moment if moment >= at else moment + timedelta(days=7)
-        target = self._date_field(step.until_date_field, run)
-        if target is None:
-            self.notes.add(f"Step {step.id}: customers without a {step.until_date_field} do not wait.")
-            return at
-        clock = clock_time(step.at) if step.at else time()
-        day = target + timedelta(days=step.offset_days)
-        return datetime.combine(day, clock, tzinfo=self._zone)
-
-    def _date_field(self, name: str | None, run: _Run) -> Any:
-        person, calendar = run.person, self.tenant.calendar
-        today = local_day(run.at, self.tenant.timezone)
-        if name == "birthday" and person.birth_month and person.birth_day:
-            return next_celebration(
-                person.birth_month, person.birth_day, on_or_after=today, calendar=calendar
-            )
-        if name == "first_order_anniversary" and person.first_order_at is not None:
-            first = local_day(person.first_order_at, self.tenant.timezone)
-            _, month, dom = year_month_day(first, calendar=calendar)
-            after = max(today, first + timedelta(days=1))
-            return next_celebration(month, dom, on_or_after=after, calendar=calendar)
-        facts = run.entry.facts
-        moment = None
-        if name == "coupon_expiry":
-            moment = run.coupon_expiry or _moment(facts.get("expires_at") if facts.get("coupon_id") else None)
-        elif name == "credit_expiry":
-            moment = run.credit_expiry or _moment(facts.get("expires_at") if "amount" in facts else None)
-        return local_day(moment, self.tenant.timezone) if moment is not None else None
+        """When the wait ends for this run, by the engine's own rule (:func:`waits.wait_end`); a wait
+        on a date the run does not know is skipped, as the engine skips it."""
+        person, facts = run.person, run.entry.facts
+        coupon = run.coupon_expiry or (_moment(facts.get("expires_at")) if facts.get("coupon_id") else None)
+        credit = run.credit_expiry or (
+            _moment(facts.get("expires_at")) if facts.get("trigger") == "credit_expiring" else None
+        )
+        end = wait_end(
+            step,
+            now=run.at,
+            timezone=self.tenant.timezone,
+            calendar=self.tenant.calendar,
+            dates=CustomerDates(
+                birth_month=person.birth_month,
+                birth_day=person.birth_day,
+                first_order_at=person.first_order_at,
+                coupon_expires_at=coupon,
+                credit_expires_at=credit,
+            ),
+        )
+        if end.until is None:
+            self.notes.add(f"Step {step.id}: {end.reason} Such runs go on at once.")
+            return run.at
+        return end.until
 
     # --- checks -----------------------------------------------------------------------------------
 

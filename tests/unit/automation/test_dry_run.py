@@ -91,8 +91,8 @@ async def test_a_winback_journey_over_the_last_30_days(db: None) -> None:
     assert result.messages == 5 and result.cost == result.parts * 1_500 and result.parts >= 5
     bodies = [sample.body for sample in result.samples]
     assert len(bodies) == 5
-    assert bodies[0] == "نرگس، ۷۱ روز گذشت.\nلغو۱۱"  # 14 Aug → 24 Oct
-    assert "علی، ۶۰ روز گذشت.\nلغو۱۱" in bodies
+    assert bodies[0] == "نرگس، ۷۰ روز گذشت.\nلغو۱۱"  # 14 Aug 12:00 → 24 Oct 05:30 UTC, as the engine counts
+    assert "علی، ۵۹ روز گذشت.\nلغو۱۱" in bodies
     assert all(body.endswith("لغو۱۱") for body in bodies)
     first_pass = datetime(2026, 10, 24, 5, 30, tzinfo=UTC)  # 09:00 in Tehran, the window's first pass
     assert [(s.customer_id, s.step_id, s.at) for s in result.samples[:2]] == [
