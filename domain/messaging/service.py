@@ -1,9 +1,7 @@
 """Queueing and delivering SMS. Every SMS is first an OutboundMessage row, unique per origin.
 
 :func:`queue_sms` writes the row (policy applied: opt-out, footer, part count) inside the caller's
-transaction. :func:`deliver` sends it later, from a job, and may run any number of times: only a
-``queued`` message is sent, and the provider gets the message id as ``local_id`` so a retry after a
-lost answer is not delivered twice. ``deliver`` keeps no transaction open across the provider call.
+transaction. :func:`domain.messaging.delivery.deliver` sends it later, from a job (docs/sms-providers.md).
 
 States: ``queued`` → ``sent`` | ``failed``; ``suppressed`` is recorded instead of ``queued`` when
 policy forbids sending (a marketing message without consent, or to a suppressed phone), ``skipped``
@@ -25,14 +23,13 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.customers.models import Customer
-from domain.customers.phones import mask_phone, normalise_phone
+from domain.customers.phones import normalise_phone
 from domain.errors import DomainError, NotFound
 from domain.messaging import consent, policy
 from domain.messaging.formatting import with_footer
 from domain.messaging.models import OutboundMessage, SmsSuppression
 from domain.messaging.parts import SmsParts, count_parts
 from domain.messaging.policy import WhenCapped
-from domain.messaging.providers import PermanentSendError, RetryableSendError, SmsProvider
 from domain.tenancy.models import Tenant
 
 logger = logging.getLogger("revisit.sms")
@@ -42,9 +39,6 @@ SENT: Final = "sent"
 FAILED: Final = "failed"
 SUPPRESSED: Final = "suppressed"
 SKIPPED: Final = "skipped"
-
-MAX_ATTEMPTS: Final = 5
-"""Provider attempts before a message that keeps failing transiently is marked failed."""
 
 
 async def queue_sms(
@@ -186,67 +180,10 @@ async def _marketing(
     return _Decision(QUEUED, slot.send_after, slot.reason, None)
 
 
-async def deliver(*, message_id: UUID, provider: SmsProvider, sender: str | None) -> OutboundMessage:
-    """Send a queued message through ``provider`` and record the outcome; safe to call repeatedly.
-
-    A message that is not ``queued`` is returned as it is. ``sender`` is the default line; the
-    tenant's own ``sender_line`` wins when set. Opens two short transactions of its own (claim, then
-    outcome) around the provider call.
-
-    On :class:`RetryableSendError` the message stays ``queued`` with the reason recorded and the
-    error is re-raised so the caller retries later, until :data:`MAX_ATTEMPTS` attempts, after which
-    the message is ``failed``. On :class:`PermanentSendError` the message is ``failed``.
-    """
-    async with in_transaction():
-        message = await OutboundMessage.select_for_update().get_or_none(id=message_id)
-        if message is None:
-            raise NotFound("Message")
-        if message.status != QUEUED:
-            return message
-        message.attempts += 1
-        await message.save(update_fields=["attempts", "updated_at"])
-    tenant = await Tenant.get(id=message.tenant_id)  # type: ignore[attr-defined]
-    try:
-        result = await provider.send(
-            receptor=message.phone,
-            message=message.body,
-            sender=tenant.sender_line or sender,
-            local_id=str(message.id),
-        )
-    except PermanentSendError as exc:
-        return await _record(message_id, status=FAILED, failure_reason=exc.reason)
-    except RetryableSendError as exc:
-        if message.attempts >= MAX_ATTEMPTS:
-            reason = f"Gave up after {message.attempts} attempts: {exc.reason}"
-            return await _record(message_id, status=FAILED, failure_reason=reason)
-        await _record(message_id, status=QUEUED, failure_reason=exc.reason)
-        raise
-    logger.info("SMS %s to %s taken by %s", message.id, mask_phone(message.phone), provider.name)
-    return await _record(
-        message_id,
-        status=SENT,
-        failure_reason=None,
-        provider=provider.name,
-        provider_message_id=result.provider_message_id,
-        sent_at=datetime.now(UTC),
-    )
-
-
 def list_messages(*, tenant_id: UUID, status: str | None = None) -> QuerySet[OutboundMessage]:
     """The tenant's outbound messages, optionally only those in ``status``."""
     queryset = OutboundMessage.filter(tenant_id=tenant_id)
     return queryset.filter(status=status) if status else queryset
-
-
-async def _record(message_id: UUID, **changes: object) -> OutboundMessage:
-    """Write a send's outcome, unless another delivery already settled the message."""
-    async with in_transaction():
-        message = await OutboundMessage.select_for_update().get(id=message_id)
-        if message.status != QUEUED:
-            return message
-        message.update_from_dict(changes)
-        await message.save(update_fields=[*changes, "updated_at"])
-        return message
 
 
 def _e164(phone: str | None) -> str:
