@@ -38,8 +38,9 @@ candidate has ``trigger`` (the trigger type) and ``day`` (the store's local day 
   ``expires_at`` (the earliest of them).
 - coupon_expiring: ``coupon_id``, ``code`` and ``expires_at``.
 
-Every statement reads one tenant's rows only (``tenant_id = $1``), and leaves out customers already
-enrolled with the day's key, so a repeated pass costs one index probe per eligible customer.
+Every statement reads one tenant's rows only (``tenant_id = $1``). Customers already enrolled with
+the occasion's key are left out before ``enrol`` (one read of the journey's runs with those keys), so
+a repeated pass enrols nobody and writes nothing.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ async def find(
     finder = _FINDERS.get(trigger.type)
     if finder is None:
         raise ValueError(f"{trigger.type!r} is not a date trigger")
-    return await finder(connection, _Scope(tenant, automation_id, day, now), trigger)
+    scope = _Scope(tenant, automation_id, day, now)
+    return await _not_enrolled(connection, scope, await finder(connection, scope, trigger))
 
 
 @dataclass(frozen=True)
@@ -175,21 +177,35 @@ class _Scope:
         return {"trigger": trigger, "day": self.day.isoformat(), **more}
 
 
-_NOT_ENROLLED = """NOT EXISTS (SELECT 1 FROM automation_runs AS r
-    WHERE r.tenant_id = $1 AND r.automation_id = $2 AND r.customer_id = {customer}
-      AND r.enrolment_key = {key})"""
-"""The customer has no run of the journey for this occasion yet: one probe of the runs' unique key."""
-
-LAPSED = f"""
-SELECT c.id, c.last_order_at, (c.last_order_at AT TIME ZONE $3)::date AS lapse_day
-FROM customers AS c
-WHERE c.tenant_id = $1 AND c.last_order_at >= $4 AND c.last_order_at < $5
-  AND {
-    _NOT_ENROLLED.format(
-        customer="c.id", key="'lapse:' || to_char((c.last_order_at AT TIME ZONE $3)::date, 'YYYY-MM-DD')"
-    )
-}
+_ENROLLED = """
+SELECT r.customer_id, r.enrolment_key FROM automation_runs AS r
+WHERE r.tenant_id = $1 AND r.automation_id = $2 AND r.enrolment_key = ANY($3::text[])
 """
+
+
+async def _not_enrolled(
+    connection: BaseDBAsyncClient, scope: _Scope, candidates: list[Candidate]
+) -> list[Candidate]:
+    """The candidates the journey has no run for yet with the same key.
+
+    One read of the journey's runs with these keys, matched in memory, rather than a probe per
+    candidate inside the finding statement: the plan of such a probe depends on the runs table's
+    statistics, and a store's first pass (no runs yet, statistics saying so) must not pay for every
+    eligible customer a scan of the runs the pass itself just wrote."""
+    if not candidates:
+        return []
+    keys = sorted({candidate.enrolment_key for candidate in candidates})
+    rows = await connection.execute_query_dict(_ENROLLED, [scope.tenant.id, scope.automation_id, keys])
+    taken = {(row["customer_id"], row["enrolment_key"]) for row in rows}
+    return [c for c in candidates if (c.customer_id, c.enrolment_key) not in taken]
+
+
+LAPSED = """
+SELECT c.id, c.last_order_at, (c.last_order_at AT TIME ZONE $2)::date AS lapse_day
+FROM customers AS c
+WHERE c.tenant_id = $1 AND c.last_order_at >= $3 AND c.last_order_at < $4
+"""
+"""The win-back finder: customers whose last purchase falls in [$3, $4), with its local day in $2."""
 
 
 async def _lapsed(connection: BaseDBAsyncClient, scope: _Scope, trigger: Any) -> list[Candidate]:
@@ -201,7 +217,6 @@ async def _lapsed(connection: BaseDBAsyncClient, scope: _Scope, trigger: Any) ->
         LAPSED,
         [
             scope.tenant.id,
-            scope.automation_id,
             scope.tenant.timezone,
             scope.start(-trigger.max_days),
             scope.start(-trigger.min_days + 1),
@@ -222,11 +237,11 @@ async def _lapsed(connection: BaseDBAsyncClient, scope: _Scope, trigger: Any) ->
     ]
 
 
-_BIRTHDAYS = f"""
+_BIRTHDAYS = """
 SELECT c.id FROM customers AS c
-JOIN unnest($4::smallint[], $5::smallint[]) AS b(month, day)
+JOIN unnest($2::smallint[], $3::smallint[]) AS b(month, day)
   ON c.birth_month = b.month AND c.birth_day = b.day
-WHERE c.tenant_id = $1 AND {_NOT_ENROLLED.format(customer="c.id", key="$3")}
+WHERE c.tenant_id = $1
 """
 
 
@@ -239,17 +254,17 @@ async def _birthdays(connection: BaseDBAsyncClient, scope: _Scope, trigger: Any)
     key = f"birthday:{year}"
     rows = await connection.execute_query_dict(
         _BIRTHDAYS,
-        [scope.tenant.id, scope.automation_id, key, [m for m, _ in pairs], [d for _, d in pairs]],
+        [scope.tenant.id, [m for m, _ in pairs], [d for _, d in pairs]],
     )
     facts = scope.facts("birthday", date=target.isoformat(), year=year)
     return [Candidate(customer_id=row["id"], enrolment_key=key, facts=facts) for row in rows]
 
 
-_ANNIVERSARIES = f"""
+_ANNIVERSARIES = """
 SELECT c.id, c.first_order_at, a.years FROM customers AS c
-JOIN unnest($4::timestamptz[], $5::timestamptz[], $6::int[]) AS a(starts, ends, years)
+JOIN unnest($2::timestamptz[], $3::timestamptz[], $4::int[]) AS a(starts, ends, years)
   ON c.first_order_at >= a.starts AND c.first_order_at < a.ends
-WHERE c.tenant_id = $1 AND {_NOT_ENROLLED.format(customer="c.id", key="$3")}
+WHERE c.tenant_id = $1
 """
 
 
@@ -268,8 +283,6 @@ async def _anniversaries(connection: BaseDBAsyncClient, scope: _Scope, trigger: 
         _ANNIVERSARIES,
         [
             scope.tenant.id,
-            scope.automation_id,
-            key,
             [start_of(first, timezone) for first, _ in days],
             [start_of(first + timedelta(days=1), timezone) for first, _ in days],
             [years for _, years in days],
@@ -321,14 +334,13 @@ async def _credit_expiring(connection: BaseDBAsyncClient, scope: _Scope, trigger
     ]
 
 
-_COUPONS = f"""
+_COUPONS = """
 SELECT k.id, k.customer_id, k.code, k.expires_at FROM coupons AS k
 JOIN coupon_templates AS t ON t.tenant_id = k.tenant_id AND t.id = k.template_id
 WHERE k.tenant_id = $1 AND k.customer_id IS NOT NULL AND k.revoked_at IS NULL
-  AND k.expires_at >= $3 AND k.expires_at < $4
+  AND k.expires_at >= $2 AND k.expires_at < $3
   AND (t.usage_limit IS NULL OR k.redemptions_count < t.usage_limit)
   AND (t.usage_limit_per_customer IS NULL OR k.redemptions_count < t.usage_limit_per_customer)
-  AND {_NOT_ENROLLED.format(customer="k.customer_id", key="'coupon-expiry:' || k.id::text")}
 ORDER BY k.expires_at, k.id
 """
 
@@ -340,7 +352,6 @@ async def _coupons_expiring(connection: BaseDBAsyncClient, scope: _Scope, trigge
         _COUPONS,
         [
             scope.tenant.id,
-            scope.automation_id,
             scope.start(trigger.days_before),
             scope.start(trigger.days_before + 1),
         ],
