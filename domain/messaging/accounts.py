@@ -173,6 +173,7 @@ class ProviderDirectory:
         self._factory = factory
         self._key = encryption_key
         self._made: dict[UUID, tuple[datetime, SmsProvider]] = {}
+        self._retired: list[SmsProvider] = []
 
     async def route(self, tenant_id: UUID, *, fallback_sender: str | None = None) -> Route:
         """The route of the store's messages now. ``fallback_sender`` is the store's own line on the
@@ -181,7 +182,9 @@ class ProviderDirectory:
         if account is None:
             sender = fallback_sender or self.platform.sender
             return Route(self.platform.provider, sender, None)
-        return Route(self.provider_of(account), account.line, account.id)
+        route = Route(self.provider_of(account), account.line, account.id)
+        await self._close_retired()
+        return route
 
     def provider_of(self, account: SmsAccount) -> SmsProvider:
         """The (kept) provider of one store account; raises :class:`AccountUnusable` if its key is sealed
@@ -194,13 +197,23 @@ class ProviderDirectory:
             logger.warning("SMS account %s does not open; was the server secret key changed?", account.id)
             raise AccountUnusable("The store's SMS account key does not open; set the account again.")
         provider = self._factory(account.provider, api_key)
+        if made is not None:  # the account changed: its old provider's connections go at the next chance
+            self._retired.append(made[1])
         self._made[account.id] = (account.updated_at, provider)
         return provider
 
+    async def _close_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        for provider in retired:
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
+
     async def aclose(self) -> None:
         """Close every provider this directory made (and the platform's, if it can be closed)."""
-        providers = [made for _, made in self._made.values()] + [self.platform.provider]
+        providers = [made for _, made in self._made.values()] + self._retired + [self.platform.provider]
         self._made.clear()
+        self._retired = []
         for provider in providers:
             close = getattr(provider, "aclose", None)
             if close is not None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from domain.messaging.kavenegar import KavenegarProvider
 from domain.messaging.providers import (
+    LookupResult,
+    OutcomeUnknownError,
     PermanentSendError,
     ProviderOutOfCreditError,
     RetryableSendError,
@@ -187,7 +190,7 @@ async def test_a_retry_after_a_timeout_does_not_deliver_twice(kavenegar: Kaveneg
     # given
     kavenegar.stall_next(1.5)
     async with KavenegarProvider(API_KEY, base_url=kavenegar.base_url, timeout=0.3) as provider:
-        with pytest.raises(RetryableSendError):
+        with pytest.raises(OutcomeUnknownError):
             await send(provider, local_id="msg-7")
 
         # when
@@ -201,7 +204,8 @@ async def test_a_retry_after_a_timeout_does_not_deliver_twice(kavenegar: Kaveneg
 
 
 async def test_an_unreachable_server_is_retryable() -> None:
-    """Proves a refused connection (nothing listening on the port) is transient."""
+    """Proves a refused connection (nothing listening on the port) is transient, and not an unknown outcome:
+    the request never left, so nothing needs looking up."""
     # given
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -216,6 +220,7 @@ async def test_an_unreachable_server_is_retryable() -> None:
 
     # then
     assert API_KEY not in raised.value.reason
+    assert not isinstance(raised.value, OutcomeUnknownError)
 
 
 async def test_a_gateway_error_page_is_retryable(
@@ -262,3 +267,54 @@ async def test_logs_mask_the_phone_and_never_show_the_api_key(
     lines = [record.getMessage() for record in caplog.records if record.name == "revisit.sms"]
     assert len(lines) == 2
     assert all(PHONE not in line and API_KEY not in line and "4567" in line for line in lines)
+
+
+async def test_a_read_timeout_after_kavenegar_took_the_message_is_an_unknown_outcome(
+    kavenegar: KavenegarServer,
+) -> None:
+    """Proves a stalled answer is OutcomeUnknownError (not a plain retry), and look_up then finds the
+    message by its localid with Kavenegar's id."""
+    # given
+    kavenegar.stall_next(2.0)
+    async with KavenegarProvider(API_KEY, base_url=kavenegar.base_url, timeout=0.3) as provider:
+        # when
+        with pytest.raises(OutcomeUnknownError):
+            await send(provider, local_id="msg-9")
+        found = await provider.look_up(
+            local_id="msg-9", receptor=PHONE, message="", sent_after=datetime.now(UTC)
+        )
+        missing = await provider.look_up(
+            local_id="never", receptor=PHONE, message="", sent_after=datetime.now(UTC)
+        )
+    # then
+    assert found == LookupResult(found=True, provider_message_id=str(FIRST_MESSAGE_ID), status="queued")
+    assert missing == LookupResult(found=False)
+    assert kavenegar.lookup_calls[0]["localid"] == "msg-9"
+
+
+async def test_inbound_reads_the_line_s_unread_messages_once(
+    kavenegar: KavenegarServer, provider: KavenegarProvider
+) -> None:
+    """Proves receive.json is asked with the line and isread=0, entries become Inbound, and a second read is
+    empty; without a line nothing is asked."""
+    # given
+    message_id = kavenegar.text_in("09121234567", "لغو۱۱", line="10004346")
+    kavenegar.text_in("09129999999", "other line", line="20002000")
+    # when
+    first = await provider.inbound(line="10004346")
+    second = await provider.inbound(line="10004346")
+    none = await provider.inbound(line=None)
+    # then
+    assert [(m.provider_message_id, m.sender, m.line, m.body) for m in first] == [
+        (str(message_id), "09121234567", "10004346", "لغو۱۱")
+    ]
+    assert second == [] and none == []
+    assert [call["isread"] for call in kavenegar.receive_calls] == ["0", "0"]
+
+
+async def test_a_look_up_with_a_wrong_key_is_permanent(kavenegar: KavenegarServer) -> None:
+    """Proves a 403 on statuslocalmessageid is a PermanentSendError (the account is refused)."""
+    async with KavenegarProvider("WRONG-KEY-0000", base_url=kavenegar.base_url) as provider:
+        with pytest.raises(PermanentSendError) as raised:
+            await provider.look_up(local_id="x", receptor=PHONE, message="", sent_after=datetime.now(UTC))
+    assert raised.value.code == 403
