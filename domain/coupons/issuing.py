@@ -8,8 +8,9 @@ out two. Bulk generation keys code *i* of a request ``<key>:<i>`` (shared) or ``
 
 Codes are inserted in one set-based statement (``INSERT … SELECT FROM unnest … ON CONFLICT DO
 NOTHING``); the unique (tenant, code) index settles collisions, also with concurrent requests, and a
-collided code is drawn again. A code's expiry is fixed when it is issued: the template's date, or
-``valid_days`` after the issue, whichever comes first.
+collided code is drawn again. Ids are time-ordered (UUIDv7), so a bulk insert appends to the indexes
+that lead with the id or the issue time rather than writing all over them. A code's expiry is fixed
+when it is issued: the template's date, or ``valid_days`` after the issue, whichever comes first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tortoise import connections
 
@@ -137,18 +138,38 @@ async def generate(
             raise DomainError("INVALID", f"Generate 1 to {MAX_GENERATE:,} codes at a time.", field="count")
         keys = [f"{key}:{index}" for index in range(count)]
         owners = [None] * count
+    if await _issued_already(tenant_id, keys):
+        return Generated(created=0, existing=len(keys))
     created = await _insert(tenant_id, template, keys, owners, now)
     return Generated(created=created, existing=len(keys) - created)
+
+
+async def _issued_already(tenant_id: UUID, keys: Sequence[str]) -> bool:
+    """Whether every key was issued before (a repeated request): one probe when the first key is new,
+    as it is on a first request; the count of all of them only when it is not."""
+    connection = connections.get("default")
+    if not await connection.execute_query_dict(_TAKEN + " LIMIT 1", [tenant_id, [keys[0]]]):
+        return False
+    [row] = await connection.execute_query_dict(
+        "SELECT count(*) AS issued FROM coupons WHERE tenant_id = $1 AND origin_key = ANY($2::text[])",
+        [tenant_id, list(keys)],
+    )
+    return int(row["issued"]) == len(keys)
 
 
 _INSERT = """
 INSERT INTO coupons (id, tenant_id, template_id, code, customer_id, origin_key, issued_at, expires_at,
                      redemptions_count)
-SELECT u.id, $1, $2, u.code, u.customer_id, u.origin_key, $3, $4, 0
-FROM unnest($5::uuid[], $6::text[], $7::uuid[], $8::text[]) AS u(id, code, customer_id, origin_key)
+SELECT (lpad(to_hex(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0')
+        || '7' || lpad(to_hex(u.n >> 8), 3, '0') || '8' || lpad(to_hex(u.n & 255), 2, '0')
+        || substr(md5(random()::text || u.code), 1, 13))::uuid,
+       $1, $2, u.code, u.customer_id, u.origin_key, $3, $4, 0
+FROM unnest($5::text[], $6::uuid[], $7::text[]) WITH ORDINALITY AS u(code, customer_id, origin_key, n)
 ON CONFLICT DO NOTHING
 RETURNING origin_key
 """
+"""Ids are UUIDv7-shaped and made here: the time in ms, the row's place in the batch (up to 2²⁰), 52
+random bits; so one batch's ids ascend and two batches never share one."""
 _TAKEN = "SELECT origin_key FROM coupons WHERE tenant_id = $1 AND origin_key = ANY($2::text[])"
 
 
@@ -177,7 +198,6 @@ async def _insert(
                 template.id,
                 now,
                 expires_at,
-                [uuid4() for _ in batch],
                 drawn,
                 [pending[origin] for origin in batch],
                 batch,

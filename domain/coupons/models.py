@@ -81,12 +81,10 @@ class Coupon(Model):
     class Meta:
         table = "coupons"
         unique_together = (("tenant", "code"), ("tenant", "origin_key"))
-        indexes = (
-            ("tenant_id", "issued_at", "id"),
-            ("tenant_id", "template_id", "issued_at"),
-            ("tenant_id", "customer_id"),
-            ("tenant_id", "expires_at"),
-        )
+        # Migration 0009 also gives ``code`` the "C" collation (so the unique index serves prefix searches)
+        # and makes two partial indexes of the codes issued to a customer: (tenant_id, customer_id), and
+        # (tenant_id, expires_at) of those not revoked, for "coupon expiring" journeys.
+        indexes = (("tenant_id", "issued_at", "id"), ("tenant_id", "template_id", "issued_at"))
 
 
 class CouponRedemption(Model):

@@ -79,12 +79,15 @@ ON CONFLICT (tenant_id, coupon_id, order_id) DO UPDATE
 RETURNING r.coupon_id
 """
 _RECOUNT = """
-UPDATE coupons AS c
-SET redemptions_count = (
-  SELECT count(*) FROM coupon_redemptions AS r
-  WHERE r.tenant_id = c.tenant_id AND r.coupon_id = c.id AND r.state = 'redeemed'
-)
-WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])
+UPDATE coupons AS c SET redemptions_count = live.count
+FROM (
+  SELECT touched.id, count(r.id) AS count
+  FROM unnest($2::uuid[]) AS touched(id)
+  LEFT JOIN coupon_redemptions AS r
+    ON r.tenant_id = $1 AND r.coupon_id = touched.id AND r.state = 'redeemed'
+  GROUP BY touched.id
+) AS live
+WHERE c.tenant_id = $1 AND c.id = live.id AND c.redemptions_count <> live.count
 """
 
 
