@@ -85,6 +85,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='OutboundMessage',
+            name='claimed_until',
+            field=fields.DatetimeField(null=True, description='A delivery talks to the provider until then; left set, that delivery died mid-call.', auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='OutboundMessage',
             name='delivery_checked_at',
             field=fields.DatetimeField(null=True, description="When the provider was last asked for this message's delivery report.", auto_now=False, auto_now_add=False),
         ),

@@ -15,6 +15,11 @@ provider's id; provably not there → sent again with the same local id. A "not 
 :data:`LOOKUP_GRACE` of the attempt is not trusted yet (the provider may still be writing it down): the
 delivery is retried later. ``outcome_unknown_at`` stays on a message resolved this way, so it can be seen.
 
+A delivery holds the message for :data:`CLAIM_LEASE` (``claimed_until``) while it talks to the provider, so
+a second delivery (the reconciler's, a retried job) waits instead of sending it twice. A claim still set
+when the next delivery comes means the last one died mid-call — a killed worker — and is treated as an
+unknown outcome: looked up before anything is sent.
+
 States: ``queued`` → ``sent`` | ``failed``. Only attempts the provider answered (or that provably never
 reached it) count towards :data:`MAX_ATTEMPTS`.
 """
@@ -52,6 +57,9 @@ MAX_ATTEMPTS: Final = 5
 """Answered attempts before a message that keeps failing transiently is marked failed."""
 LOOKUP_GRACE: Final = timedelta(minutes=2)
 """How long after an unanswered attempt a provider's "no such message" is believed."""
+CLAIM_LEASE: Final = timedelta(minutes=5)
+"""How long one delivery may talk to the provider (a job's own time limit): no other delivery of the
+message starts meanwhile, and a claim left behind by a delivery that died is an unknown outcome."""
 
 
 @dataclass(frozen=True)
@@ -128,17 +136,33 @@ async def _claim(
             return Delivery(message)
         if message.send_after is not None and message.send_after > now:
             return Delivery(message, due_at=message.send_after)
+        if message.claimed_until is not None and message.claimed_until > now:
+            return Delivery(message, due_at=message.claimed_until)  # another delivery is sending it
         opens = policy.next_send_time(tenant=tenant, purpose=message.purpose, now=now)
         if opens > now:
             message.send_after = opens
             await message.save(update_fields=["send_after", "updated_at"])
             return Delivery(message, due_at=opens)
+        if message.claimed_until is not None:  # the last delivery died mid-call: it may have gone out
+            message.outcome_unknown_at = message.outcome_unknown_at or message.claimed_until - CLAIM_LEASE
+            message.failure_reason = "Outcome unknown: the delivery stopped while talking to the provider"
         if message.outcome_unknown_at is not None:
             message.lookups += 1
         else:
             message.attempts += 1
         message.sms_account_id = route.account_id
-        await message.save(update_fields=["attempts", "lookups", "sms_account_id", "updated_at"])
+        message.claimed_until = now + CLAIM_LEASE
+        await message.save(
+            update_fields=[
+                "attempts",
+                "lookups",
+                "sms_account_id",
+                "claimed_until",
+                "outcome_unknown_at",
+                "failure_reason",
+                "updated_at",
+            ]
+        )
         return message
 
 
@@ -171,7 +195,10 @@ async def _resolve_unknown(
         await _record(message.id, failure_reason=reason)
         raise RetryableSendError(reason)
     logger.info("SMS %s never reached %s; sending it again", message.id, route.provider.name)
-    await _record(message.id, outcome_unknown_at=None, attempts=message.attempts + 1)
+    # Still claimed by this delivery: only the unknown mark goes, and the resend counts as an attempt.
+    await OutboundMessage.filter(id=message.id, status=QUEUED).update(
+        outcome_unknown_at=None, attempts=message.attempts + 1, updated_at=datetime.now(UTC)
+    )
     message.outcome_unknown_at = None
     message.attempts += 1
     return None
@@ -193,11 +220,11 @@ async def _sent(message: OutboundMessage, *, route: Route, result: SendResult) -
 
 
 async def _record(message_id: UUID, **changes: object) -> OutboundMessage:
-    """Write a send's outcome, unless another delivery already settled the message."""
+    """Write a send's outcome (releasing the claim), unless another delivery already settled the message."""
     async with in_transaction():
         message = await OutboundMessage.select_for_update().get(id=message_id)
         if message.status != QUEUED:
             return message
-        message.update_from_dict(changes)
-        await message.save(update_fields=[*changes, "updated_at"])
+        message.update_from_dict({**changes, "claimed_until": None})
+        await message.save(update_fields=[*changes, "claimed_until", "updated_at"])
         return message

@@ -44,6 +44,10 @@ class OutboundMessage(Model):
         "is resolved through the provider's look-up before anything is sent again.",
     )
     lookups = fields.IntField(default=0, db_default=0, description="Look-ups of an unknown outcome so far.")
+    claimed_until = fields.DatetimeField(
+        null=True,
+        description="A delivery talks to the provider until then; left set, that delivery died mid-call.",
+    )
     delivery_status = fields.CharField(
         max_length=16,
         null=True,

@@ -302,3 +302,37 @@ async def test_an_unknown_outcome_is_never_sent_blindly_while_the_provider_canno
     after = await OutboundMessage.get(id=message.id)
     assert (after.status, after.attempts, after.lookups) == ("queued", 1, 3)
     assert after.failure_reason == "Outcome still unknown: look-up unanswered"
+
+
+async def test_a_delivery_in_flight_is_not_joined_by_a_second_one(db: None) -> None:
+    """While one delivery holds the message (claimed_until ahead), another sends nothing, comes back then."""
+    # given
+    message = await queued(await make_tenant())
+    held_until = datetime.now(UTC) + timedelta(minutes=3)
+    await OutboundMessage.filter(id=message.id).update(claimed_until=held_until)
+    provider = ConsoleProvider()
+    # when
+    outcome = await delivery.deliver(message_id=message.id, directory=directory(provider))
+    # then
+    assert outcome.due_at == held_until and provider.sent == []
+
+
+async def test_a_worker_killed_while_kavenegar_took_the_message_is_resolved_by_look_up(
+    db: None, kavenegar: KavenegarServer, adapter: KavenegarProvider
+) -> None:
+    """The worker died after Kavenegar took the message and before the outcome was written (its claim is
+    left, expired): the next delivery treats it as unknown, finds it by its localid, and sends nothing."""
+    # given
+    message = await queued(await make_tenant())
+    await adapter.send(receptor=message.phone, message=message.body, sender=None, local_id=str(message.id))
+    await OutboundMessage.filter(id=message.id).update(
+        claimed_until=datetime.now(UTC) - timedelta(seconds=1), attempts=1
+    )
+    # when
+    outcome = await delivery.deliver(message_id=message.id, directory=directory(adapter))
+    # then
+    entry = kavenegar.entry_for(str(message.id))
+    assert entry is not None and len(kavenegar.entries) == 1 and len(kavenegar.attempts) == 1
+    assert outcome.message.status == "sent" and outcome.message.provider_message_id == str(entry["messageid"])
+    assert outcome.message.outcome_unknown_at is not None and outcome.message.claimed_until is None
+    assert outcome.message.attempts == 1 and outcome.message.lookups == 1
