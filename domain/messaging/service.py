@@ -83,6 +83,8 @@ async def queue_sms(
     text = with_footer(body, purpose)
     parts = count_parts(text)
     moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("queue_sms needs an aware now (UTC or any zone), not a naive datetime")
     try:
         return await _queue(tenant, customer, origin_key, purpose, phone, text, parts, moment, when_capped)
     except IntegrityError:  # the same origin queued at once for another customer: the first wins

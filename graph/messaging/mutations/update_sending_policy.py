@@ -45,8 +45,9 @@ def _given(value: object) -> object:
 class UpdateSendingPolicyMutation:
     @strawberry.mutation(
         description=(
-            "Change the store's sending policy. Messages already queued keep their time; the policy "
-            "applies to every message queued after."
+            "Change the store's sending policy. Consent and caps apply to messages queued from now on "
+            "(those already queued keep their place); quiet hours are checked again just before every "
+            "marketing message is sent."
         ),
         permission_classes=SETTINGS_WRITE,
         extensions=policy_errors(),

@@ -18,6 +18,7 @@ from domain.errors import DomainError
 from domain.messaging import service as messaging
 from domain.messaging import suppressions
 from domain.messaging.models import OutboundMessage
+from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 from tests.support.automation import make_customer, make_tenant
 
@@ -331,3 +332,39 @@ async def _until_a_lock_is_awaited() -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the second transaction never waited for the customer's lock")
+
+
+async def test_a_day_of_25_hours_is_one_day_of_the_store(db: None) -> None:
+    """London, 31 October 2027 (clocks back at 02:00 BST): 00:30 BST and 23:30 GMT are the same local
+    day — on UTC's calendar they are two — so the second is over the daily cap; 00:00 GMT on 1 November
+    is the next day."""
+    # given
+    tenant = await tenancy.create_tenant(
+        tenant_in=tenancy.TenantIn(name="Shop", currency="GBP", locale="en", timezone="Europe/London")
+    )
+    await Tenant.filter(id=tenant.id).update(quiet_hours_start=0, quiet_hours_end=0)
+    tenant = await Tenant.get(id=tenant.id)
+    customer = await Customer.create(
+        tenant_id=tenant.id, phone="+447911123456", consent_source="store", marketing_consent=True
+    )
+    # when
+    first = await send(tenant, customer, datetime(2027, 10, 30, 23, 30, tzinfo=UTC))  # 00:30 BST, 31st
+    late = await send(tenant, customer, datetime(2027, 10, 31, 23, 30, tzinfo=UTC))  # 23:30 GMT, 31st
+    next_day = await send(tenant, customer, datetime(2027, 11, 1, 0, 0, tzinfo=UTC))  # 00:00 GMT, 1st
+    # then
+    assert (first.status, late.status, late.policy_reason, next_day.status) == (
+        "queued",
+        "skipped",
+        "daily_cap",
+        "queued",
+    )
+
+
+async def test_a_naive_moment_is_refused(db: None) -> None:
+    """A now without a time zone cannot be placed on the store's clock."""
+    # given
+    tenant = await store()
+    customer = await make_customer(tenant)
+    # when / then
+    with pytest.raises(ValueError, match="aware"):
+        await send(tenant, customer, datetime(2026, 12, 1, 10, 0))
