@@ -11,8 +11,9 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 
 from domain.automation.date_calendar import local_day
-from domain.automation.date_triggers import run_pass
+from domain.automation.date_triggers import BULK_ENROLMENT, run_pass
 from domain.automation.models import AutomationRun
+from domain.customers.models import Customer
 from jobs.journey_dates import pass_due, pass_job_id, plan_journey_dates, run_journey_dates
 from tests.support.journey_history import local, make_journey, make_person, make_store
 
@@ -92,3 +93,31 @@ async def test_two_passes_at_once_enrol_each_customer_once(db: None) -> None:
     assert sum(len(result.enrolled) for result in results) == 20
     assert await AutomationRun.filter(automation_id=journey.id).count() == 20
     assert all(journey.error is None for result in results for journey in result.journeys)
+
+
+async def test_a_bulk_pass_enrols_each_lapsed_customer_once(db: None) -> None:
+    """Past BULK_ENROLMENT candidates the pass plans its enrolment for bulk: every one of 1,200 lapsed
+    customers is enrolled, once, and the pass again enrols nobody."""
+    # given
+    tenant = await make_store()
+    journey = await make_journey(tenant, WINBACK)
+    day = date(2026, 11, 22)
+    lapse = local(day - timedelta(days=45), 12, tenant)
+    await Customer.bulk_create(
+        [
+            Customer(
+                tenant_id=tenant.id,
+                external_id=f"bulk{index}",
+                phone=f"+98936{index:07d}",
+                last_order_at=lapse,
+            )
+            for index in range(BULK_ENROLMENT + 200)
+        ]
+    )
+    now = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+    # when
+    first = await run_pass(tenant_id=tenant.id, day=day, now=now)
+    again = await run_pass(tenant_id=tenant.id, day=day, now=now)
+    # then
+    assert (len(first.enrolled), len(again.enrolled)) == (BULK_ENROLMENT + 200, 0)
+    assert await AutomationRun.filter(automation_id=journey.id).count() == BULK_ENROLMENT + 200
