@@ -343,7 +343,8 @@ def _move(
         }
     following = steps.next_step_id(definition, index, outcome)
     run.current_step_id = following
-    run.current_step = definition.step_index(following) if following else len(definition.steps)
+    position = definition.step_index(following) if following else None
+    run.current_step = len(definition.steps) if position is None else position
     if following is None:
         run.state, run.finished_at = COMPLETED, now
     elif outcome.until is not None:

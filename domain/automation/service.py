@@ -10,6 +10,7 @@ it was enrolled with until the owner migrates the journey's open runs to the new
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,8 +209,8 @@ async def migrate_runs(*, tenant_id: UUID, automation_id: UUID, now: datetime) -
     old_versions = await _definitions(
         tenant_id, automation_id, {int(row["automation_version"]) for row in positions}
     )
-    moves: list[tuple[int, str | None, str, int]] = []
-    exits: list[tuple[int, str | None]] = []
+    moves: builtins.list[tuple[int, str | None, str, int]] = []
+    exits: builtins.list[tuple[int, str | None]] = []
     moved = exited = 0
     for row in positions:
         version, step_id, runs = int(row["automation_version"]), row["current_step_id"], int(row["runs"])

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -75,15 +76,17 @@ class Automation:
     created_at: datetime
     updated_at: datetime
     activated_at: datetime | None = strawberry.field(description="When it was last activated.")
+    tenant_id: strawberry.Private[UUID]
+    pk: strawberry.Private[UUID]
 
     @strawberry.field(description="Every version of the definition, newest first.")
     async def versions(self, info: Info) -> list[AutomationVersion]:
-        rows = await info.context.loaders.automation_versions.load((self._tenant_id, self._id))
+        rows = await info.context.loaders.automation_versions.load((self.tenant_id, self.pk))
         return [AutomationVersion.from_model(row) for row in sorted(rows, key=lambda r: -r.version)]
 
     @classmethod
     def from_model(cls, automation: models.Automation) -> Automation:
-        node = cls(
+        return cls(
             id=strawberry.ID(str(automation.id)),
             name=automation.name,
             status=AutomationStatus(automation.status),
@@ -94,9 +97,9 @@ class Automation:
             created_at=automation.created_at,
             updated_at=automation.updated_at,
             activated_at=automation.activated_at,
+            tenant_id=automation.tenant_id,  # type: ignore[attr-defined]
+            pk=automation.id,
         )
-        node._tenant_id, node._id = automation.tenant_id, automation.id  # type: ignore[attr-defined]
-        return node
 
 
 @strawberry.type(description="What one step of a run did, and when.")
@@ -150,16 +153,18 @@ class AutomationRun:
     notes: list[str] = strawberry.field(description="What the run skipped and why (no phone, opted out).")
     created_at: datetime
     finished_at: datetime | None
+    tenant_id: strawberry.Private[UUID]
+    pk: strawberry.Private[UUID]
 
     @strawberry.field(description="What each step did, in order.")
     async def step_events(self, info: Info) -> list[AutomationStepEvent]:
-        rows = await info.context.loaders.automation_step_events.load((self._tenant_id, self._id))
+        rows = await info.context.loaders.automation_step_events.load((self.tenant_id, self.pk))
         return [AutomationStepEvent.from_model(row) for row in rows]
 
     @classmethod
     def from_model(cls, run: models.AutomationRun) -> AutomationRun:
         order_id = run.order_id  # type: ignore[attr-defined]
-        node = cls(
+        return cls(
             id=strawberry.ID(str(run.id)),
             automation_id=strawberry.ID(str(run.automation_id)),  # type: ignore[attr-defined]
             automation_version=run.automation_version,
@@ -175,9 +180,9 @@ class AutomationRun:
             notes=[str(note) for note in run.context.get("notes", [])],
             created_at=run.created_at,
             finished_at=run.finished_at,
+            tenant_id=run.tenant_id,  # type: ignore[attr-defined]
+            pk=run.id,
         )
-        node._tenant_id, node._id = run.tenant_id, run.id  # type: ignore[attr-defined]
-        return node
 
 
 @strawberry.enum

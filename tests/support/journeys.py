@@ -15,7 +15,6 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from domain.automation import service as journeys
-from domain.automation.definition import parse
 from domain.automation.enrolment import Candidate, EnrolledRun, enrol
 from domain.automation.models import Automation, AutomationRun, AutomationStepEvent
 from domain.automation.poller import PollResult, drain
