@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Final
 from uuid import UUID
 
+from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
@@ -160,15 +161,9 @@ async def _marketing(
     when_capped: WhenCapped,
 ) -> _Decision:
     """Consent, the suppression list, then the caps and quiet hours (:func:`policy.place`)."""
-    if not consent.allows_marketing(customer=customer, consent_mode=consent.mode(tenant)):
-        reason = policy.OPTED_OUT if not customer.marketing_consent else policy.NO_CONSENT
-        return _Decision(SUPPRESSED, None, reason, _EXPLANATIONS[reason])
-    if (
-        await SmsSuppression.filter(tenant_id=tenant.id, phone=phone, lifted_at=None)
-        .using_db(connection)
-        .exists()
-    ):
-        return _Decision(SUPPRESSED, None, policy.SUPPRESSED_NUMBER, _EXPLANATIONS[policy.SUPPRESSED_NUMBER])
+    refused = await _refusal(connection, tenant, customer, phone)
+    if refused is not None:
+        return _Decision(SUPPRESSED, None, refused, _EXPLANATIONS[refused])
     counted: list[datetime] = []
     if not policy.caps(tenant).none:
         rows = await connection.execute_query_dict(
@@ -180,6 +175,42 @@ async def _marketing(
     if slot.send_after is None:
         return _Decision(SKIPPED, None, slot.reason, _EXPLANATIONS[slot.reason or policy.DAILY_CAP])
     return _Decision(QUEUED, slot.send_after, slot.reason, None)
+
+
+async def _refusal(
+    connection: BaseDBAsyncClient, tenant: Tenant, customer: Customer | None, phone: str
+) -> str | None:
+    """Why marketing may not reach ``customer`` at ``phone`` (a policy reason code), or None."""
+    if customer is None:  # deleted since: nothing says they agreed
+        return policy.NO_CONSENT
+    if not consent.allows_marketing(customer=customer, consent_mode=consent.mode(tenant)):
+        return policy.OPTED_OUT if not customer.marketing_consent else policy.NO_CONSENT
+    suppressed = SmsSuppression.filter(tenant_id=tenant.id, phone=phone, lifted_at=None)
+    if await suppressed.using_db(connection).exists():
+        return policy.SUPPRESSED_NUMBER
+    return None
+
+
+async def withdraw_if_refused(message: OutboundMessage, *, tenant: Tenant) -> bool:
+    """Just before a queued marketing message goes: when its customer has since opted out (a «۱۱»
+    reply, a withdrawn consent, the store's switch to opt-in), record it ``suppressed`` with the
+    reason and answer True — it must not be sent. False for a message that may still go, and for any
+    transactional one.
+
+    ``message`` is the row the caller holds locked (``select_for_update``) in its own transaction;
+    this saves the change through it."""
+    if message.status != QUEUED or message.purpose != policy.MARKETING:
+        return False
+    connection = Tortoise.get_connection("default")
+    customer_id = message.customer_id  # type: ignore[attr-defined]
+    customer = await Customer.get_or_none(tenant_id=tenant.id, id=customer_id) if customer_id else None
+    refused = await _refusal(connection, tenant, customer, message.phone)
+    if refused is None:
+        return False
+    message.status, message.policy_reason = SUPPRESSED, refused
+    message.failure_reason = _EXPLANATIONS[refused] + " (since it was queued)"
+    await message.save(update_fields=["status", "policy_reason", "failure_reason", "updated_at"])
+    return True
 
 
 def list_messages(*, tenant_id: UUID, status: str | None = None) -> QuerySet[OutboundMessage]:

@@ -368,3 +368,49 @@ async def test_a_naive_moment_is_refused(db: None) -> None:
     # when / then
     with pytest.raises(ValueError, match="aware"):
         await send(tenant, customer, datetime(2026, 12, 1, 10, 0))
+
+
+async def test_a_message_held_overnight_is_withdrawn_when_its_customer_opts_out_before_morning(
+    db: None,
+) -> None:
+    """Queued at 23:00 for 08:00, the customer texts «۱۱» at 23:30: at delivery the message is
+    suppressed with the reason, not sent; a receipt held the same way would still go."""
+    # given
+    tenant = await store()
+    customer = await make_customer(tenant)
+    assert customer.phone is not None
+    held = await send(tenant, customer, tehran(1, 23, 0))
+    receipt = await send(tenant, customer, tehran(1, 23, 0), purpose="transactional")
+    await suppressions.record_inbound(
+        tenant_id=tenant.id, phone=customer.phone, body="۱۱", received_at=tehran(1, 23, 30), source="test"
+    )
+    # when
+    async with in_transaction():
+        locked = await OutboundMessage.select_for_update().get(id=held.id)
+        withdrawn = await messaging.withdraw_if_refused(locked, tenant=tenant)
+        receipt_withdrawn = await messaging.withdraw_if_refused(
+            await OutboundMessage.get(id=receipt.id), tenant=tenant
+        )
+    # then
+    stored = await OutboundMessage.get(id=held.id)
+    assert (withdrawn, receipt_withdrawn) == (True, False)
+    assert (stored.status, stored.policy_reason) == ("suppressed", "suppressed_number")
+    assert (await OutboundMessage.get(id=receipt.id)).status == "queued"
+
+
+async def test_a_held_message_whose_store_switched_to_opt_in_is_withdrawn(db: None) -> None:
+    """A customer who never said is no longer a yes once the store asks first; one who said yes still is."""
+    # given
+    tenant = await store()
+    unknown = await make_customer(tenant)
+    said_yes = await make_customer(tenant)
+    await Customer.filter(id=said_yes.id).update(consent_source="store")
+    held = [await send(tenant, person, tehran(1, 23, 0)) for person in (unknown, said_yes)]
+    await Tenant.filter(id=tenant.id).update(consent_mode="opt_in")
+    tenant = await Tenant.get(id=tenant.id)
+    # when
+    results = [await messaging.withdraw_if_refused(message, tenant=tenant) for message in held]
+    # then
+    assert results == [True, False]
+    assert (await OutboundMessage.get(id=held[0].id)).policy_reason == "no_consent"
+    assert (await OutboundMessage.get(id=held[1].id)).status == "queued"
