@@ -32,8 +32,10 @@ from typing import Final, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from tortoise import Tortoise
+
 from domain.errors import DomainError, NotFound
-from domain.messaging.consent import validate_mode
+from domain.messaging.consent import OPT_IN, OPT_OUT, mode, validate_mode
 from domain.tenancy.models import Tenant
 
 Purpose = Literal["marketing", "transactional"]
@@ -252,8 +254,9 @@ async def update_settings(
 ) -> Tenant:
     """Change the store's sending policy; what is :data:`KEEP` stays. Times are ``"HH:MM"`` (equal
     start and end: no quiet hours), caps 0 to 50 or None (no cap), the consent mode ``opt_in``,
-    ``opt_out`` or None (the country's norm). ``INVALID`` names the field at fault and changes
-    nothing; setting the same values again changes nothing either."""
+    ``opt_out`` or None (the country's norm). Switching to opt-in suppresses the marketing still
+    queued for customers who never said. ``INVALID`` names the field at fault and changes nothing;
+    setting the same values again changes nothing either."""
     tenant = await Tenant.get_or_none(id=tenant_id)
     if tenant is None:
         raise NotFound("Store", field="tenantId")
@@ -270,4 +273,20 @@ async def update_settings(
         changes["consent_mode"] = validate_mode(consent_mode)
     if changes:
         await Tenant.filter(id=tenant_id).update(**changes)
-    return await Tenant.get(id=tenant_id)
+    updated = await Tenant.get(id=tenant_id)
+    if mode(tenant) == OPT_OUT and mode(updated) == OPT_IN:
+        await Tortoise.get_connection("default").execute_query(_WITHDRAW_UNASKED, [tenant_id])
+    return updated
+
+
+_WITHDRAW_UNASKED = """
+UPDATE outbound_messages AS m
+SET status = 'suppressed', policy_reason = 'no_consent', updated_at = now(),
+    failure_reason = 'no consent: the store asks customers first (opt-in) (since it was queued)'
+FROM customers AS c
+WHERE m.tenant_id = $1 AND m.purpose = 'marketing' AND m.status = 'queued'
+  AND m.claimed_until IS NULL AND m.outcome_unknown_at IS NULL
+  AND c.tenant_id = m.tenant_id AND c.id = m.customer_id AND c.consent_source = 'unknown'
+"""
+"""A store that starts asking first sends nothing more to customers who never said, including what is
+already queued for them (and not yet taken by a delivery)."""

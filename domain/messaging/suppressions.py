@@ -50,6 +50,16 @@ WHERE sms_suppressions.lifted_at IS NOT NULL AND sms_suppressions.lifted_at < EX
 RETURNING id
 """
 
+_WITHDRAW = """
+UPDATE outbound_messages
+SET status = 'suppressed', policy_reason = 'suppressed_number', updated_at = now(),
+    failure_reason = 'opted out: the phone is on the store''s suppression list (since it was queued)'
+WHERE tenant_id = $1 AND phone = $2 AND purpose = 'marketing' AND status = 'queued'
+  AND claimed_until IS NULL AND outcome_unknown_at IS NULL
+"""
+"""Marketing still waiting for this phone (held by quiet hours or a cap) is not sent: every queued one
+that no delivery has taken (one being sent, or whose outcome is unknown, may already have gone)."""
+
 
 def normalise_keyword(body: str) -> str:
     """``body`` with digits in ASCII, Arabic letter forms in Persian, lower case, and no whitespace,
@@ -83,7 +93,9 @@ async def suppress(
 
     ``source`` is ``owner`` or the channel an opt-out came by (``[a-z0-9_:-]``, 1–32 characters);
     ``keyword`` is the text as received (cut to 160 characters). A phone the owner removed at or
-    after ``at`` stays removed. Runs in the caller's transaction; two calls at once leave one row.
+    after ``at`` stays removed. Marketing to the phone still queued (held overnight, deferred by a
+    cap) is suppressed with it, unless a delivery has already taken it. Runs in the caller's
+    transaction; two calls at once leave one row.
     """
     if normalise_phone(phone) != phone:
         raise DomainError("INVALID_PHONE", "The phone is not in E.164 form.", field="phone")
@@ -93,7 +105,10 @@ async def suppress(
         keyword = "".join(ch for ch in keyword if unstorable(ch) is None)[:MAX_KEYWORD]
     connection = Tortoise.get_connection("default")
     await connection.execute_query(_UPSERT, [uuid4(), tenant_id, phone, source, keyword, at, user_id])
-    return await SmsSuppression.get(tenant_id=tenant_id, phone=phone)
+    row = await SmsSuppression.get(tenant_id=tenant_id, phone=phone)
+    if row.lifted_at is None:
+        await connection.execute_query(_WITHDRAW, [tenant_id, phone])
+    return row
 
 
 async def record_inbound(

@@ -15,8 +15,8 @@ from tortoise.transactions import in_transaction
 
 from domain.customers.models import Customer
 from domain.errors import DomainError
+from domain.messaging import policy, suppressions
 from domain.messaging import service as messaging
-from domain.messaging import suppressions
 from domain.messaging.models import OutboundMessage
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
@@ -370,20 +370,17 @@ async def test_a_naive_moment_is_refused(db: None) -> None:
         await send(tenant, customer, datetime(2026, 12, 1, 10, 0))
 
 
-async def test_a_message_held_overnight_is_withdrawn_when_its_customer_opts_out_before_morning(
+async def test_a_message_held_overnight_is_withdrawn_when_its_customer_says_no_before_morning(
     db: None,
 ) -> None:
-    """Queued at 23:00 for 08:00, the customer texts «۱۱» at 23:30: at delivery the message is
-    suppressed with the reason, not sent; a receipt held the same way would still go."""
+    """Queued at 23:00 for 08:00, the store's data says no at 23:30: the delivery's check suppresses
+    the message with the reason, on the row it holds; a receipt held the same way would still go."""
     # given
     tenant = await store()
     customer = await make_customer(tenant)
-    assert customer.phone is not None
     held = await send(tenant, customer, tehran(1, 23, 0))
     receipt = await send(tenant, customer, tehran(1, 23, 0), purpose="transactional")
-    await suppressions.record_inbound(
-        tenant_id=tenant.id, phone=customer.phone, body="۱۱", received_at=tehran(1, 23, 30), source="test"
-    )
+    await Customer.filter(id=customer.id).update(marketing_consent=False, consent_source="store")
     # when
     async with in_transaction():
         locked = await OutboundMessage.select_for_update().get(id=held.id)
@@ -394,7 +391,7 @@ async def test_a_message_held_overnight_is_withdrawn_when_its_customer_opts_out_
     # then
     stored = await OutboundMessage.get(id=held.id)
     assert (withdrawn, receipt_withdrawn) == (True, False)
-    assert (stored.status, stored.policy_reason) == ("suppressed", "suppressed_number")
+    assert (stored.status, stored.policy_reason) == ("suppressed", "opted_out")
     assert (await OutboundMessage.get(id=receipt.id)).status == "queued"
 
 
@@ -414,3 +411,43 @@ async def test_a_held_message_whose_store_switched_to_opt_in_is_withdrawn(db: No
     assert results == [True, False]
     assert (await OutboundMessage.get(id=held[0].id)).policy_reason == "no_consent"
     assert (await OutboundMessage.get(id=held[1].id)).status == "queued"
+
+
+async def test_an_opt_out_suppresses_the_marketing_still_waiting_for_that_phone(db: None) -> None:
+    """«۱۱» at 23:30 stops the 08:00 message at once — but not a receipt, another customer's message,
+    or one a delivery has already taken (it may be on its way)."""
+    # given
+    tenant = await store()
+    customer, other = await make_customer(tenant), await make_customer(tenant)
+    assert customer.phone is not None
+    held = await send(tenant, customer, tehran(1, 23, 0))
+    taken = await send(tenant, customer, tehran(1, 23, 1), when_capped="defer")
+    await OutboundMessage.filter(id=taken.id).update(claimed_until=tehran(2, 8, 5))
+    receipt = await send(tenant, customer, tehran(1, 23, 0), purpose="transactional")
+    theirs = await send(tenant, other, tehran(1, 23, 0))
+    # when
+    await suppressions.record_inbound(
+        tenant_id=tenant.id, phone=customer.phone, body="لغو", received_at=tehran(1, 23, 30), source="test"
+    )
+    # then
+    statuses = {m.id: (m.status, m.policy_reason) for m in await OutboundMessage.filter(tenant_id=tenant.id)}
+    assert statuses[held.id] == ("suppressed", "suppressed_number")
+    assert statuses[taken.id][0] == "queued"
+    assert statuses[receipt.id] == ("queued", None)
+    assert statuses[theirs.id] == ("queued", "quiet_hours")
+
+
+async def test_switching_to_opt_in_suppresses_what_waits_for_customers_who_never_said(db: None) -> None:
+    """The store starts asking first at 23:30: the 08:00 message to a customer who never said is not
+    sent; the one to a customer who said yes still is."""
+    # given
+    tenant = await store()
+    unknown, said_yes = await make_customer(tenant), await make_customer(tenant)
+    await Customer.filter(id=said_yes.id).update(consent_source="store")
+    held = [await send(tenant, person, tehran(1, 23, 0)) for person in (unknown, said_yes)]
+    # when
+    await policy.update_settings(tenant_id=tenant.id, consent_mode="opt_in")
+    # then
+    first, second = [await OutboundMessage.get(id=m.id) for m in held]
+    assert (first.status, first.policy_reason) == ("suppressed", "no_consent")
+    assert (second.status, second.policy_reason) == ("queued", "quiet_hours")
