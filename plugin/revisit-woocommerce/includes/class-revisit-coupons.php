@@ -8,9 +8,12 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * A code the store does not know is asked of Revisit (`coupons/validate`, short timeout). A valid
- * code becomes a virtual WooCommerce coupon (`woocommerce_get_shop_coupon_data`). When Revisit
- * cannot be reached the code is refused with a message that says so; checkout goes on without it.
+ * A code the store does not know is asked of Revisit (`coupons/validate`, short timeout) with the
+ * shopper, the cart's total, lines (product, categories, line total) and shipping. A valid code becomes
+ * a virtual WooCommerce coupon (`woocommerce_get_shop_coupon_data`) taking off exactly the discount
+ * Revisit computed for this cart (its maximum and product limits applied), with free shipping when the
+ * code gives it; a refused code says why, in the shopper's language. When Revisit cannot be reached the
+ * code is refused with a message that says so; checkout goes on without it.
  */
 class Revisit_Coupons {
 
@@ -101,7 +104,10 @@ class Revisit_Coupons {
 		$total    = $cart ? Revisit_Util::amount( (float) $cart->get_subtotal() + (float) $cart->get_subtotal_tax() ) : Revisit_Util::amount( 0 );
 		$currency = strtoupper( (string) get_woocommerce_currency() );
 		$identity = Revisit_Credit::shopper_identity( true );
-		$key      = md5( (string) Revisit_Util::json( array( $code, $total, $currency, $identity ) ) );
+		$lines    = $cart ? $this->cart_lines( $cart ) : array();
+		$shipping = $cart ? Revisit_Util::amount( (float) $cart->get_shipping_total() + (float) $cart->get_shipping_tax() ) : Revisit_Util::amount( 0 );
+		// Shipping is left out: it changes what a free-shipping code saves, never whether it applies.
+		$key      = md5( (string) Revisit_Util::json( array( $code, $total, $currency, $identity, $lines ) ) );
 		if ( isset( $this->checks[ $code ] ) && $this->checks[ $code ]['key'] === $key ) {
 			return $this->checks[ $code ];
 		}
@@ -113,7 +119,19 @@ class Revisit_Coupons {
 			return $cache[ $code ];
 		}
 
-		$response = $this->api->validate_coupon( $code, $identity, $total, $currency );
+		$response = $this->api->request(
+			'POST',
+			'/rest/v1/coupons/validate',
+			array(
+				'code'           => (string) $code,
+				'customer'       => (object) $identity,
+				'cart_total'     => $total,
+				'currency'       => $currency,
+				'lines'          => $lines,
+				'shipping_total' => $shipping,
+			),
+			Revisit_Api::checkout_timeout()
+		);
 		$check    = array(
 			'key'     => $key,
 			'state'   => 'unreachable',
@@ -151,20 +169,62 @@ class Revisit_Coupons {
 	}
 
 	/**
+	 * The cart's lines as Revisit reads them (the same product and category ids as order events): at
+	 * most 500, each with its total before coupons.
+	 *
+	 * @param WC_Cart $cart Cart.
+	 * @return array
+	 */
+	private function cart_lines( $cart ) {
+		$lines = array();
+		foreach ( (array) $cart->get_cart() as $item ) {
+			$product_id = isset( $item['product_id'] ) ? (int) $item['product_id'] : 0;
+			if ( $product_id <= 0 ) {
+				continue;
+			}
+			$parent  = wc_get_product( $product_id );
+			$lines[] = array(
+				'product_id'   => (string) $product_id,
+				'total'        => Revisit_Util::amount( (float) ( $item['line_subtotal'] ?? 0 ) + (float) ( $item['line_subtotal_tax'] ?? 0 ) ),
+				'category_ids' => $parent ? array_slice( array_values( array_map( 'strval', (array) $parent->get_category_ids() ) ), 0, 50 ) : array(),
+			);
+			if ( count( $lines ) >= 500 ) {
+				break;
+			}
+		}
+		return $lines;
+	}
+
+	/**
 	 * Coupon properties from a "valid" answer, or null when the answer is unusable.
+	 *
+	 * An answer with `discount` (what the code takes off this cart) becomes a fixed cart discount of
+	 * exactly that, so the maximum and the product limits Revisit applied hold here too. A free-shipping
+	 * code takes nothing off the items: `free_shipping` lets the store's "Free shipping" method (set to
+	 * accept coupons) apply. An answer without it is taken as
+	 * `discount_type` and `amount`.
 	 *
 	 * @param array $body Revisit's answer.
 	 * @return array|null
 	 */
 	private function coupon_props( array $body ) {
-		$type   = isset( $body['discount_type'] ) ? (string) $body['discount_type'] : '';
-		$amount = isset( $body['amount'] ) ? Revisit_Util::to_float( $body['amount'] ) : -1.0;
+		$type     = isset( $body['discount_type'] ) ? (string) $body['discount_type'] : '';
+		$amount   = isset( $body['amount'] ) ? Revisit_Util::to_float( $body['amount'] ) : -1.0;
+		$discount = isset( $body['discount'] ) ? Revisit_Util::to_float( $body['discount'] ) : null;
 		if ( ! in_array( $type, array( 'fixed_cart', 'percent' ), true ) || $amount < 0 || ( 'percent' === $type && $amount > 100 ) ) {
 			return null;
 		}
+		if ( null !== $discount && $discount < 0 ) {
+			return null;
+		}
+		$free_shipping = ! empty( $body['free_shipping'] );
+		if ( $free_shipping ) {
+			$discount = 0.0; // WooCommerce's free-shipping method takes the shipping off, not the items.
+		}
 		$props = array(
-			'discount_type'        => $type,
-			'amount'               => (string) $amount,
+			'discount_type'        => null === $discount ? $type : 'fixed_cart',
+			'amount'               => (string) ( null === $discount ? $amount : $discount ),
+			'free_shipping'        => $free_shipping,
 			'individual_use'       => false,
 			'usage_limit'          => 0,
 			'usage_limit_per_user' => 0,
@@ -209,15 +269,28 @@ class Revisit_Coupons {
 		switch ( $check['reason'] ) {
 			case 'expired':
 				return esc_html__( 'This code has expired.', 'revisit-woocommerce' );
+			case 'not_yet_valid':
+				return esc_html__( 'This code is not valid yet.', 'revisit-woocommerce' );
+			case 'revoked':
+				return esc_html__( 'This code has been withdrawn.', 'revisit-woocommerce' );
 			case 'used':
 			case 'already_used':
 			case 'usage_limit_reached':
+			case 'used_up':
 				return esc_html__( 'This code has already been used.', 'revisit-woocommerce' );
+			case 'used_up_for_customer':
+				return esc_html__( 'You have already used this code.', 'revisit-woocommerce' );
 			case 'not_eligible':
 			case 'wrong_customer':
+			case 'not_your_code':
 				return esc_html__( 'This code is not valid for your account.', 'revisit-woocommerce' );
+			case 'first_order_only':
+				return esc_html__( 'This code is for a first order only.', 'revisit-woocommerce' );
 			case 'minimum_not_met':
+			case 'below_minimum':
 				return esc_html__( 'Your cart does not meet the minimum for this code.', 'revisit-woocommerce' );
+			case 'no_eligible_products':
+				return esc_html__( 'This code does not apply to the products in your cart.', 'revisit-woocommerce' );
 			case 'unknown_code':
 			case '':
 				return $message;
