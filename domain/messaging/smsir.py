@@ -158,11 +158,14 @@ class SmsirProvider:
         sms.ir took none: today's sends first, then the archive since the attempt."""
         mobile = national(receptor).lstrip("0")
         since = int((sent_after - CLOCK_SKEW).timestamp())
-        sources: list[tuple[str, dict[str, Any]]] = [("/v1/send/live", {})]
-        if sent_after.astimezone(UTC).date() < datetime.now(UTC).date() + timedelta(days=1):
-            sources.append(
-                ("/v1/send/archive", {"fromDate": since, "toDate": int(datetime.now(UTC).timestamp())})
-            )
+        now = int(datetime.now(UTC).timestamp())
+        sources: list[tuple[str, dict[str, Any]]] = [
+            ("/v1/send/live", {}),  # today's sends
+            (
+                "/v1/send/archive",
+                {"fromDate": since, "toDate": now},
+            ),  # up to yesterday's: an attempt at midnight
+        ]
         for path, params in sources:
             async for record in self._pages(path, params):
                 if (

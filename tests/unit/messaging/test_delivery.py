@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -336,3 +337,20 @@ async def test_a_worker_killed_while_kavenegar_took_the_message_is_resolved_by_l
     assert outcome.message.status == "sent" and outcome.message.provider_message_id == str(entry["messageid"])
     assert outcome.message.outcome_unknown_at is not None and outcome.message.claimed_until is None
     assert outcome.message.attempts == 1 and outcome.message.lookups == 1
+
+
+async def test_two_deliveries_of_one_message_at_once_send_it_once(
+    db: None, kavenegar: KavenegarServer, adapter: KavenegarProvider
+) -> None:
+    """Two jobs deliver the same message at the same moment: one provider call, one sent message."""
+    # given
+    message = await queued(await make_tenant())
+    # when
+    first, second = await asyncio.gather(
+        delivery.deliver(message_id=message.id, directory=directory(adapter)),
+        delivery.deliver(message_id=message.id, directory=directory(adapter)),
+    )
+    # then
+    assert len(kavenegar.attempts) == 1
+    assert sorted([first.message.status, second.message.status]) in (["queued", "sent"], ["sent", "sent"])
+    assert (await OutboundMessage.get(id=message.id)).status == "sent"

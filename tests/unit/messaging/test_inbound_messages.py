@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -166,3 +167,27 @@ async def test_hostile_text_is_stored_without_nul_and_within_its_limits(db: None
     assert row.body.startswith("abx") and len(row.body) == inbound.MAX_BODY and "\x00" not in row.body
     assert len(row.provider_message_id) == inbound.MAX_FIELD
     assert row.phone == "not-a-phone" and row.line == "1000"
+
+
+async def test_the_same_message_received_twice_at_once_is_kept_once(db: None) -> None:
+    """The poller and the callback bring the same «۱۱» at the same moment: one row, one suppression."""
+    # given
+    tenant = await make_tenant()
+    account_id = uuid4()
+
+    async def receive(source: str) -> list[InboundMessage]:
+        return await inbound.receive(
+            provider="kavenegar",
+            account_id=account_id,
+            tenant_id=tenant.id,
+            messages=[text("۱۱")],
+            source=source,
+            now=NOW,
+        )
+
+    # when
+    first, second = await asyncio.gather(receive("poll"), receive("callback"))
+    # then
+    assert len(first) + len(second) == 1
+    assert await InboundMessage.all().count() == 1
+    assert await suppressions.is_suppressed(tenant_id=tenant.id, phone=PHONE)
