@@ -11,6 +11,7 @@ from strawberry.extensions import FieldExtension
 
 from domain.coupons import models, validation
 from domain.coupons import report as reports
+from domain.coupons import service as templates
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.permissions import Can
@@ -156,6 +157,11 @@ class Coupon:
     redemptions_count: int = strawberry.field(description="Orders using it now (cancelled ones given back).")
     state: CouponState
     tenant_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="The template it was issued from.")
+    async def template(self) -> CouponTemplate:
+        found = await templates.get(tenant_id=self.tenant_id, template_id=UUID(self.template_id))
+        return CouponTemplate.from_model(found)
 
     @strawberry.field(description="The customer it was issued to; null for a shared code.")
     async def customer(self, info: Info) -> Customer | None:

@@ -34,7 +34,7 @@ def body(code: str, **changes: Any) -> dict[str, Any]:
 
 
 async def test_a_valid_percent_code_answers_its_discount_for_the_cart(client: ApiClient, db: None) -> None:
-    """15 % of the eligible tea line (600,000), at most 80,000: discount 80,000, typed as WooCommerce names it."""
+    """15 % of the eligible tea line (600,000), at most 80,000: discount 80,000, typed as WooCommerce says."""
     # given
     owner = await make_owner()
     template = await make_template(owner.tenant.id, value=15, maximum_discount=80_000, category_ids=["tea"])
@@ -158,7 +158,7 @@ async def test_the_same_check_twice_and_at_once_gives_the_same_answer(client: Ap
 
 
 async def test_the_openapi_description_lists_the_reasons_and_cart_lines(client: ApiClient) -> None:
-    """The validate operation names every reason; the request takes lines and shipping; the answer the discount."""
+    """The operation names every reason; the request takes lines and shipping; the answer the discount."""
     # when
     spec = (await client.http.get("/rest/v1/openapi.json")).json()
     # then

@@ -9,7 +9,7 @@ from typing import Any
 from domain.tenancy import service as tenancy
 from domain.tenancy.security import issue_access_token
 from tests.support.api import ApiClient
-from tests.support.factories import TEST_SECRET, Owner, make_owner
+from tests.support.factories import TEST_SECRET, Owner, make_owner, make_store_key
 from tests.support.shop import customer_named, deliver, order_event
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -50,6 +50,18 @@ mutation Generate($template: ID!, $key: String!, $count: Int, $customers: [ID!])
 """
 REVOKE = """
 mutation Revoke($id: ID!) { revokeCoupon(id: $id) { coupon { state revokedAt } errors { code } } }
+"""
+CHECK = """
+query Check($code: String!, $lines: [CartLineInput!], $shipping: String) {
+  validateCoupon(code: $code, customer: {externalId: "57"}, cartTotal: "1000000", currency: "IRT",
+                 lines: $lines, shippingTotal: $shipping) {
+    check { valid reason kind value discount freeShipping expiresAt }
+    errors { code field }
+  }
+}
+"""
+ONE = """
+query One($code: String!) { coupon(code: $code) { code template { name } } }
 """
 CODES = """
 query Codes($template: ID, $prefix: String, $state: CouponState, $customer: ID, $after: String, $first: Int) {
@@ -291,3 +303,36 @@ async def test_another_stores_templates_and_codes_are_not_found(client: ApiClien
     assert [e["code"] for e in issue["errors"]] == ["NOT_FOUND"]
     assert [e["code"] for e in revoke["errors"]] == ["NOT_FOUND"]
     assert listed["nodes"] == []
+
+
+async def test_the_checkout_check_through_graphql_and_its_line_limits(client: ApiClient, db: None) -> None:
+    """validateCoupon answers the kind, value and discount; a line without a product or with a negative
+    total is INVALID naming lines.N; a code is found in any case with its template."""
+    # given
+    owner = await make_owner()
+    key = await make_store_key(owner)
+    template = (await call(client, owner, CREATE, {"input": {**PERCENT, "categoryIds": ["tea"]}}))["template"]
+    code = (await call(client, owner, ISSUE, {"template": template["id"], "key": "k"}))["coupon"]["code"]
+    tea = [{"productId": "88", "total": "600000", "categoryIds": ["tea"]}]
+    # when
+    valid = await client.graphql(CHECK, {"code": code.lower(), "lines": tea}, token=key)
+    no_lines = await client.graphql(CHECK, {"code": code}, token=key)
+    blank = await client.graphql(
+        CHECK, {"code": code, "lines": [{"productId": " ", "total": "1"}]}, token=key
+    )
+    negative = await client.graphql(
+        CHECK, {"code": code, "lines": [{"productId": "1", "total": "-1"}]}, token=key
+    )
+    found = await call(client, owner, ONE, {"code": code.lower()})
+    # then
+    check = valid.ok()["validateCoupon"]["check"]
+    assert (check["valid"], check["kind"], check["value"], check["discount"]) == (
+        True,
+        "PERCENT",
+        "15",
+        "90000",
+    )
+    assert no_lines.ok()["validateCoupon"]["check"]["reason"] == "no_eligible_products"
+    assert blank.ok()["validateCoupon"]["errors"] == [{"code": "INVALID", "field": "lines.0.productId"}]
+    assert negative.ok()["validateCoupon"]["errors"] == [{"code": "INVALID", "field": "lines.0.total"}]
+    assert found == {"code": code, "template": {"name": "Winback 15"}}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tortoise.transactions import in_transaction
 
 from domain.coupons import service as templates
 from domain.coupons.models import CouponTemplate
@@ -78,6 +80,22 @@ async def test_creating_the_same_template_twice_answers_the_first(db: None) -> N
     with pytest.raises(DomainError) as error:
         await templates.create(tenant_id=tenant.id, template_in=templates.TemplateIn(**{**BASE, "value": 20}))
     assert error.value.code == "NAME_TAKEN"
+    assert await CouponTemplate.filter(tenant_id=tenant.id).count() == 1
+
+
+async def test_the_same_template_created_twice_at_once_is_one_template(db: None) -> None:
+    """Two concurrent creates of the same name and terms both answer the one row made."""
+    # given
+    tenant = await make_tenant()
+
+    async def create() -> CouponTemplate:
+        async with in_transaction():
+            return await templates.create(tenant_id=tenant.id, template_in=templates.TemplateIn(**BASE))
+
+    # when
+    first, second = await asyncio.gather(create(), create())
+    # then
+    assert first.id == second.id
     assert await CouponTemplate.filter(tenant_id=tenant.id).count() == 1
 
 
