@@ -212,3 +212,28 @@ async def test_a_store_account_that_does_not_open_keeps_its_messages_queued(
     after = await OutboundMessage.get(id=message.id)
     assert after.status == "queued" and "does not open" in (after.failure_reason or "")
     assert platform.attempts == []
+
+
+async def test_a_job_whose_answer_is_lost_retries_and_the_retry_finds_the_message(
+    db: None, ctx: dict[str, Any], platform: KavenegarServer
+) -> None:
+    """Kavenegar takes the message and stalls past the timeout: the job asks arq to retry, the message stays
+    queued with its outcome unknown, and the retry looks it up and marks it sent — one SMS at Kavenegar."""
+    # given
+    message = await queued(await make_tenant())
+    slow = ProviderDirectory(
+        platform=KavenegarProvider(PLATFORM_KEY, base_url=platform.base_url, timeout=0.3),
+        platform_sender=PLATFORM_LINE,
+        factory=lambda name, key: KavenegarProvider(key),
+        encryption_key=accounts.encryption_key(TEST_SECRET),
+    )
+    platform.stall_next(1.5)
+    # when
+    with pytest.raises(Retry):
+        await deliver_message({**ctx, "sms_directory": slow}, str(message.id))
+    waiting = await OutboundMessage.get(id=message.id)
+    outcome = await deliver_message({**ctx, "sms_directory": slow, "job_try": 2}, str(message.id))
+    await slow.aclose()
+    # then
+    assert waiting.status == "queued" and waiting.outcome_unknown_at is not None
+    assert outcome == "sent" and len(platform.entries) == 1 and len(platform.attempts) == 1
