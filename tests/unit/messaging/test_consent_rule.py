@@ -4,10 +4,12 @@ gets nothing — in queue_sms, in the segment field marketing_consent and in a p
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from tortoise import Tortoise
 
 from domain.customers.batch import CustomerBatch
 from domain.customers.models import Customer
@@ -188,3 +190,24 @@ def test_an_unknown_consent_mode_is_refused(value: str) -> None:
     with pytest.raises(DomainError) as refused:
         consent.validate_mode(value)
     assert (refused.value.code, refused.value.field) == ("INVALID", "consentMode")
+
+
+async def test_the_migration_makes_consent_nobody_recorded_unknown_and_keeps_every_recorded_answer(
+    db: None,
+) -> None:
+    """Rows from before 0010 said "store" for everyone: those whose consent never changed (the default
+    yes) become unknown; a recorded yes or no, and any no, stay the store's."""
+    # given
+    migration = importlib.import_module("migrations.0010_sending_policy")
+    tenant = await a_store(mode=None)
+    default_yes = await a_customer(tenant, source="store", said=True)
+    recorded_yes = await a_customer(tenant, source="store", said=True)
+    await Customer.filter(id=recorded_yes.id).update(consent_changed_at=NOW)
+    unstamped_no = await a_customer(tenant, source="store", said=False)
+    # when
+    connection = Tortoise.get_connection("default")
+    for statement in migration._NEVER_SAID:
+        await connection.execute_query(statement)
+    # then
+    sources = {c.id: c.consent_source for c in await Customer.filter(tenant_id=tenant.id)}
+    assert sources == {default_yes.id: "unknown", recorded_yes.id: "store", unstamped_no.id: "store"}
