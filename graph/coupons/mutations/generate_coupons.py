@@ -11,6 +11,7 @@ from domain.coupons import issuing
 from domain.errors import DomainError
 from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
+from graph.coupons.mutations.inputs import origin_key
 from graph.coupons.types import WRITE, GenerateCouponsPayload, coupon_errors
 
 
@@ -20,7 +21,8 @@ class GenerateCouponsMutation:
         description=(
             "Generate codes from a template: count shared codes, or one code for each of customerIds "
             "(exactly one of the two, 1 to 100,000). Repeating the call with the same idempotencyKey makes "
-            "only the codes still missing. Find them with coupons(templateId: …)."
+            "only the codes still missing (idempotencyKey: 1 to 150 characters). Find them with "
+            "coupons(templateId: …)."
         ),
         permission_classes=WRITE,
         extensions=coupon_errors(GenerateCouponsPayload),
@@ -44,12 +46,12 @@ class GenerateCouponsMutation:
             if customer_ids is not None
             else None
         )
-        key = idempotency_key.strip()
+        key = origin_key(idempotency_key, source="bulk")
         async with in_transaction():
             result = await issuing.generate(
                 tenant_id=scope,
                 template_id=to_uuid(template_id, what="Coupon template", field="templateId"),
-                origin_key=f"bulk:{key}" if key else "",
+                origin_key=key,
                 now=datetime.now(UTC),
                 count=count,
                 customer_ids=customers,

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from domain.errors import DomainError
 from graph.core.scalars import Money
 from graph.coupons.types import CouponKind
 
@@ -72,3 +73,20 @@ class CouponTemplateChanges:
     expires_at: datetime | None = strawberry.UNSET
     valid_days: int | None = strawberry.UNSET
     code_prefix: str | None = strawberry.UNSET
+
+
+MAX_IDEMPOTENCY_KEY = 150
+"""The longest key a client may give (stored with a prefix naming where the issue came from)."""
+
+
+def origin_key(raw: str, *, source: str) -> str:
+    """``source:key`` for a client's idempotency key; ``INVALID`` naming it when blank, over 150
+    characters or carrying control characters."""
+    key = raw.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or any(ord(char) < 32 or ord(char) == 127 for char in key):
+        raise DomainError(
+            "INVALID",
+            f"An idempotency key is 1 to {MAX_IDEMPOTENCY_KEY} plain characters.",
+            field="idempotencyKey",
+        )
+    return f"{source}:{key}"

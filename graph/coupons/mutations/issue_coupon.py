@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from domain.coupons import issuing
 from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
+from graph.coupons.mutations.inputs import origin_key
 from graph.coupons.types import WRITE, Coupon, CouponPayload, coupon_errors
 
 
@@ -18,7 +19,7 @@ class IssueCouponMutation:
     @strawberry.mutation(
         description=(
             "Issue one code from a template: to customerId (only they may use it) or, without one, shared. "
-            "idempotencyKey (1 to 160 characters) makes a retry answer with the same code."
+            "idempotencyKey (1 to 150 characters) makes a retry answer with the same code."
         ),
         permission_classes=WRITE,
         extensions=coupon_errors(CouponPayload),
@@ -38,7 +39,7 @@ class IssueCouponMutation:
                 tenant_id=scope,
                 template_id=to_uuid(template_id, what="Coupon template", field="templateId"),
                 customer_id=customer,
-                origin_key=f"manual:{idempotency_key.strip()}" if idempotency_key.strip() else "",
+                origin_key=origin_key(idempotency_key, source="manual"),
                 now=datetime.now(UTC),
             )
         return CouponPayload(coupon=Coupon.from_model(coupon))

@@ -250,13 +250,17 @@ async def test_bulk_generation_for_customers_and_its_limits(client: ApiClient, d
     neither = await call(client, owner, GENERATE, {"template": template, "key": "s"})
     huge = await call(client, owner, GENERATE, {"template": template, "key": "t", "count": 100_001})
     blank_key = await call(client, owner, GENERATE, {"template": template, "key": " ", "count": 1})
+    long_key = await call(client, owner, ISSUE, {"template": template, "key": "k" * 151})
+    longest = await call(client, owner, ISSUE, {"template": template, "key": "k" * 150})
     # then
     assert (made["created"], made["errors"]) == (2, [])
     assert [e["code"] for e in unknown["errors"]] == ["NOT_FOUND"]
     assert [e["code"] for e in both["errors"]] == ["INVALID"]
     assert [e["code"] for e in neither["errors"]] == ["INVALID"]
     assert [(e["code"], e["field"]) for e in huge["errors"]] == [("INVALID", "count")]
-    assert [(e["code"], e["field"]) for e in blank_key["errors"]] == [("INVALID", "originKey")]
+    assert [(e["code"], e["field"]) for e in blank_key["errors"]] == [("INVALID", "idempotencyKey")]
+    assert [(e["code"], e["field"]) for e in long_key["errors"]] == [("INVALID", "idempotencyKey")]
+    assert longest["errors"] == []
 
 
 async def test_analysts_read_coupons_but_do_not_write_them(client: ApiClient, db: None) -> None:
