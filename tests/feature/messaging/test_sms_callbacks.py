@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+from domain.customers.models import Customer
 from domain.messaging import accounts, suppressions
+from domain.messaging import service as messaging
 from domain.messaging.models import InboundMessage, OutboundMessage
 from domain.tenancy.models import Tenant
 from graph.rest.sms_callbacks import callback_paths
@@ -184,3 +186,25 @@ async def test_the_openapi_document_describes_both_callbacks(client: ApiClient) 
     assert delivery["operationId"] == "receiveKavenegarDelivery" and inbound["security"] == []
     form = inbound["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert set(form["properties"]) == {"messageid", "from", "to", "message"}
+
+
+async def test_after_an_opt_out_reply_the_store_s_next_marketing_is_suppressed_but_receipts_go(
+    client: ApiClient,
+) -> None:
+    """«لغو۱۱» answered on the shared line: the next marketing SMS to that customer is recorded as
+    suppressed, never queued; a receipt to them is still queued."""
+    # given
+    owner = await make_owner()
+    earlier = await sent(owner.tenant, provider_message_id="31")
+    customer = await Customer.get(id=earlier.customer_id)  # type: ignore[attr-defined]
+    _, inbound_path = platform_paths()
+    await client.http.post(inbound_path, data={"messageid": "8", "from": "09121234567", "message": "لغو۱۱"})
+    # when
+    marketing = await messaging.queue_sms(
+        tenant=owner.tenant, customer=customer, origin_key="winback:1", purpose="marketing", body="تخفیف ویژه"
+    )
+    receipt = await messaging.queue_sms(
+        tenant=owner.tenant, customer=customer, origin_key="receipt:1", purpose="transactional", body="رسید"
+    )
+    # then
+    assert marketing.status == "suppressed" and receipt.status == "queued"
