@@ -46,7 +46,7 @@ from domain.coupons.issuing import expiry, value_text
 from domain.coupons.models import CouponTemplate
 from domain.errors import DomainError
 from domain.messaging.formatting import with_footer
-from domain.messaging.pricing import estimate
+from domain.messaging.pricing import Estimate, estimate
 from domain.messaging.templates import MessageFacts, render, sample_facts, variables
 from domain.tenancy.models import Tenant
 
@@ -143,6 +143,10 @@ class Walker:
         self._positions = {step.id: index for index, step in enumerate(self.definition.steps)}
         self._goals = self.definition.goals()
         self._zone = ZoneInfo(self.tenant.timezone)
+        self._sample_values = variables(sample_facts(self.tenant, now=self.end), self.tenant)
+        self._priced: dict[tuple[str, str], tuple[str, Estimate]] = {}
+        self._texts: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        self._used: dict[str, set[str]] = {}
 
     def walk(self, entry: Entry) -> Outcome:
         """Move one run from its entry through the steps until it ends or the window does."""
@@ -238,12 +242,24 @@ class Walker:
         if not person.phone or (step.purpose == "marketing" and not person.marketing_allowed):
             tally.skipped += 1
             return
-        body = with_footer(render(step.template, self._variables(run)), step.purpose)  # as queue_sms sends it
-        priced = estimate(body, step.purpose, self.tenant)
+        used = self._used.get(step.id)
+        if used is None:
+            used = self._used[step.id] = step.variables()
+        values = self._variables(run, used)
+        key = (step.template, tuple(sorted(values.items())))
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = render(step.template, values)
+        priced = self._priced.get((text, step.purpose))
+        if priced is None:  # names repeat: most texts of a step are priced once
+            body = with_footer(text, step.purpose)  # as queue_sms sends it
+            priced = (body, estimate(body, step.purpose, self.tenant))
+            self._priced[(text, step.purpose)] = priced
+        body, estimated = priced
         tally.done += 1
         tally.messages += 1
-        tally.parts += priced.parts
-        tally.cost += priced.cost_minor
+        tally.parts += estimated.parts
+        tally.cost += estimated.cost_minor
         if len(self.samples) < MAX_SAMPLES:
             self.samples.append(
                 Sample(
@@ -251,13 +267,14 @@ class Walker:
                     step.id,
                     run.at,
                     body,
-                    priced.encoding,
-                    priced.parts,
-                    priced.cost_minor,
+                    estimated.encoding,
+                    estimated.parts,
+                    estimated.cost_minor,
                 )
             )
 
-    def _variables(self, run: _Run) -> dict[str, str]:
+    def _variables(self, run: _Run, used: set[str]) -> dict[str, str]:
+        """The values of the variables ``used``, as the engine would give them for this run."""
         facts = run.entry.facts
         code, value, coupon_expiry = run.coupon_code, run.coupon_value, run.coupon_expiry
         if code is None and facts.get("coupon_id"):
@@ -265,24 +282,29 @@ class Walker:
             code = str(facts.get("code"))
             value = value_text(template, self.tenant) if template is not None else None
             coupon_expiry = datetime.fromisoformat(str(facts["expires_at"]))
-        last_order_at = _moment(facts.get("last_order_at")) or run.person.last_order_at
-        days_since = max((run.at - last_order_at).days, 0) if last_order_at is not None else None
+        days_since = None
+        if "days_since_last_order" in used:
+            last_order_at = _moment(facts.get("last_order_at")) or run.person.last_order_at
+            days_since = max((run.at - last_order_at).days, 0) if last_order_at is not None else None
         credit = run.credit if run.credit else facts.get("amount")
         values = variables(
             MessageFacts(
-                first_name=run.person.first_name,
-                credit=int(credit) if credit is not None else 0,
-                balance=run.person.balance + run.credit,
-                coupon_code=code,
-                coupon_value=value,
-                coupon_expiry=coupon_expiry.astimezone(self._zone) if coupon_expiry else None,
-                days_since_last_order=int(days_since) if days_since is not None else None,
+                first_name=run.person.first_name if "first_name" in used else None,
+                credit=int(credit or 0) if "credit" in used else None,
+                balance=run.person.balance + run.credit if "balance" in used else None,
+                coupon_code=code if "coupon_code" in used else None,
+                coupon_value=value if "coupon_value" in used else None,
+                coupon_expiry=coupon_expiry.astimezone(self._zone)
+                if coupon_expiry and "coupon_expiry" in used
+                else None,
+                days_since_last_order=days_since,
             ),
             self.tenant,
         )
         # What the history cannot give (a link made when the message is sent) reads as a sample would.
-        for name, sample in variables(sample_facts(self.tenant, now=run.at), self.tenant).items():
-            values.setdefault(name, sample)
+        for name in used - values.keys():
+            if name in self._sample_values:
+                values[name] = self._sample_values[name]
         return values
 
     # --- time -------------------------------------------------------------------------------------
