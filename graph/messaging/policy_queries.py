@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
 import strawberry
 
@@ -12,6 +13,7 @@ from domain.tenancy.models import Tenant
 from graph.core.context import Info
 from graph.core.ids import optional_uuid
 from graph.core.pagination import Connection, paginate
+from graph.core.scalars import Money
 from graph.messaging.policy_types import (
     MESSAGES_READ,
     SETTINGS_READ,
@@ -30,7 +32,7 @@ class TemplateValueInput:
     value: str = strawberry.field(description="At most 500 characters.")
 
 
-async def _tenant(tenant_id: object) -> Tenant:
+async def _tenant(tenant_id: UUID) -> Tenant:
     tenant = await Tenant.get_or_none(id=tenant_id)
     if tenant is None:
         raise NotFound("Store", field="tenantId")
@@ -112,7 +114,7 @@ class SendingPolicyQuery:
                 encoding=result.encoding,
                 characters=result.characters,
                 parts=result.parts,
-                cost=result.cost,  # type: ignore[arg-type]
+                cost=Money(result.cost),
                 variables=result.variables,
             )
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from tortoise.transactions import in_transaction
 
@@ -37,17 +39,33 @@ class SendingPolicyInput:
     )
 
 
-def _given(value: object) -> object:
-    return policy.KEEP if value is strawberry.UNSET else value
+_SETTINGS = ("quiet_hours_start", "quiet_hours_end", "daily_cap", "weekly_cap", "consent_mode")
+
+
+def _changes(input: SendingPolicyInput) -> dict[str, Any]:
+    """The settings the input names (UNSET: left out), as :func:`policy.update_settings` takes them."""
+    changes: dict[str, Any] = {}
+    for name in _SETTINGS:
+        value = getattr(input, name)
+        if value is strawberry.UNSET:
+            continue
+        if name.startswith("quiet_hours") and value is None:
+            raise DomainError(
+                "INVALID",
+                "A time of day cannot be null; an equal start and end mean no quiet hours.",
+                field="quietHoursStart" if name.endswith("start") else "quietHoursEnd",
+            )
+        changes[name] = value.value if isinstance(value, ConsentMode) else value
+    return changes
 
 
 @strawberry.type
 class UpdateSendingPolicyMutation:
     @strawberry.mutation(
         description=(
-            "Change the store's sending policy. Consent and caps apply to messages queued from now on "
-            "(those already queued keep their place); quiet hours are checked again just before every "
-            "marketing message is sent."
+            "Change the store's sending policy. Caps count from the next message queued; quiet hours "
+            "are checked again just before every marketing message is sent; switching to OPT_IN also "
+            "suppresses the marketing still queued for customers who never said."
         ),
         permission_classes=SETTINGS_WRITE,
         extensions=policy_errors(),
@@ -56,24 +74,7 @@ class UpdateSendingPolicyMutation:
         self, info: Info, input: SendingPolicyInput, tenant_id: strawberry.ID | None = None
     ) -> SendingPolicyPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        for field, value in (
-            ("quietHoursStart", input.quiet_hours_start),
-            ("quietHoursEnd", input.quiet_hours_end),
-        ):
-            if value is None:
-                raise DomainError(
-                    "INVALID",
-                    "A time of day cannot be null; an equal start and end mean no quiet hours.",
-                    field=field,
-                )
-        mode = input.consent_mode
+        changes = _changes(input)
         async with in_transaction():
-            tenant = await policy.update_settings(
-                tenant_id=scope,
-                quiet_hours_start=_given(input.quiet_hours_start),  # type: ignore[arg-type]
-                quiet_hours_end=_given(input.quiet_hours_end),  # type: ignore[arg-type]
-                daily_cap=_given(input.daily_cap),  # type: ignore[arg-type]
-                weekly_cap=_given(input.weekly_cap),  # type: ignore[arg-type]
-                consent_mode=_given(mode.value if isinstance(mode, ConsentMode) else mode),  # type: ignore[arg-type]
-            )
+            tenant = await policy.update_settings(tenant_id=scope, **changes)
         return SendingPolicyPayload(policy=SendingPolicy.from_tenant(tenant))
