@@ -1,8 +1,9 @@
 """SMS providers: a store's own provider account, delivery reports, inbound messages and unknown outcomes.
 
-sms_accounts and inbound_messages lead every key with tenant_id, as 0005 made the other store tables. Two
+sms_accounts and inbound_messages lead every key with tenant_id, as 0005 made the other store tables. Three
 partial indexes serve the provider side of outbound messages: the sent messages still waiting for their
-delivery report (the poller's batches), and a message found by the provider's id (a delivery callback).
+delivery report (the poller's batches), a message found by the provider's id (a delivery callback), and the
+marketing a phone got on the shared line (which stores a reply there concerns).
 """
 
 from tortoise import migrations
@@ -29,11 +30,17 @@ def _by_tenant() -> list[str]:
         " WHERE status = 'sent' AND delivery_status IS NULL",
         "CREATE INDEX outbound_messages_by_provider_id ON outbound_messages (provider, provider_message_id)"
         " WHERE provider_message_id IS NOT NULL",
+        "CREATE INDEX outbound_messages_shared_line_marketing ON outbound_messages (phone, sent_at)"
+        " WHERE purpose = 'marketing' AND status = 'sent' AND sms_account_id IS NULL",
     ]
 
 
 def _by_id() -> list[str]:
-    statements = ["DROP INDEX outbound_messages_by_provider_id", "DROP INDEX outbound_messages_awaiting_report"]
+    statements = [
+        "DROP INDEX outbound_messages_shared_line_marketing",
+        "DROP INDEX outbound_messages_by_provider_id",
+        "DROP INDEX outbound_messages_awaiting_report",
+    ]
     for table in STORE_TABLES:
         statements += [
             f"DROP INDEX {table}_id_idx",
