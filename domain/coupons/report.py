@@ -2,7 +2,7 @@
 
 One statement per report, over the (tenant, template) index of codes and the (tenant, coupon, order)
 key of redemptions. Only live redemptions count: an order cancelled or failed after it used a code
-gave the use back.
+gave the use back. Revenue is read from the orders as they are now, so a later refund lowers it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ class Usage:
     """Distinct customers among those orders (guests not counted)."""
     discount: int
     revenue: int
-    """The total of the orders that used a code, each order once."""
+    """What the orders that used a code brought in: their totals less what was refunded, each order
+    once."""
 
 
 _USAGE = """
@@ -42,7 +43,9 @@ WITH issued AS (
   JOIN coupons AS c ON c.tenant_id = r.tenant_id AND c.id = r.coupon_id
   WHERE r.tenant_id = $1 AND c.template_id = $2 AND r.state = 'redeemed'
 ), orders AS (
-  SELECT order_id, max(order_total) AS total FROM live GROUP BY order_id
+  SELECT o.id, greatest(o.total - o.refunded_total, 0) AS total
+  FROM orders AS o
+  WHERE o.tenant_id = $1 AND o.id IN (SELECT order_id FROM live)
 )
 SELECT issued.issued, issued.revoked,
        (SELECT count(DISTINCT coupon_id) FROM live) AS redeemed_codes,

@@ -118,7 +118,7 @@ class CouponUsage:
     redemptions: int = strawberry.field(description="Orders that used a code (cancelled ones not counted).")
     customers: int = strawberry.field(description="Distinct customers among those orders.")
     discount: Money = strawberry.field(description="The discount those orders got through the codes.")
-    revenue: Money = strawberry.field(description="Those orders' totals.")
+    revenue: Money = strawberry.field(description="Those orders' totals less what was refunded, each once.")
 
     @classmethod
     def from_domain(cls, usage: reports.Usage) -> CouponUsage:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.coupons import redemption
+from domain.commerce.models import Order
+from domain.coupons import redemption, report
 from domain.coupons.models import Coupon, CouponRedemption
 from domain.coupons.validation import validate
 from domain.customers.service import CustomerIn
@@ -134,3 +135,22 @@ async def test_a_guest_order_and_an_order_without_codes_redeem_nothing_unexpecte
     )
     # then
     assert await CouponRedemption.all().count() == 0
+
+
+async def test_the_usage_report_counts_each_order_once_and_its_refunds(db: None) -> None:
+    """Two codes of one template on one order: one redemption in the report, its revenue less the
+    part refunded since."""
+    # given
+    owner = await make_owner()
+    template = await make_template(owner.tenant.id)
+    first, second = await make_coupon(template), await make_coupon(template)
+    event = order_event(
+        customer="5", placed_at=NOW, total=1_000_000, order_id="r1", coupons=(first.code, second.code)
+    )
+    await deliver(owner.tenant.id, [event], now=NOW)
+    await Order.filter(tenant_id=owner.tenant.id, external_id="r1").update(refunded_total=250_000)
+    # when
+    usage = await report.usage(tenant_id=owner.tenant.id, template_id=template.id)
+    # then
+    assert (usage.issued, usage.redeemed_codes, usage.redemptions, usage.customers) == (2, 2, 1, 1)
+    assert usage.revenue == 750_000
