@@ -255,11 +255,25 @@ async def get_customer(*, tenant_id: UUID, customer_id: UUID) -> Customer:
     return customer
 
 
+_OPEN_ACCOUNT = """
+INSERT INTO credit_accounts (id, tenant_id, customer_id, available, pending, updated_at)
+SELECT gen_random_uuid(), c.tenant_id, c.id, 0, 0, now() FROM customers AS c
+WHERE c.tenant_id = $1 AND c.id = $2
+ON CONFLICT (tenant_id, customer_id) DO NOTHING
+"""
+
+
 async def locked_account(*, tenant_id: UUID, customer_id: UUID) -> CreditAccount:
-    """The customer's account, created on first use, locked until the caller's transaction ends."""
-    await get_customer(tenant_id=tenant_id, customer_id=customer_id)
-    await CreditAccount.get_or_create(tenant_id=tenant_id, customer_id=customer_id)
-    return await CreditAccount.select_for_update().get(tenant_id=tenant_id, customer_id=customer_id)
+    """The customer's account, created on first use, locked until the caller's transaction ends;
+    ``NOT_FOUND`` when the customer is not the tenant's. Two statements: every grant, hold and
+    reversal starts here."""
+    await connections.get("default").execute_query(_OPEN_ACCOUNT, [tenant_id, customer_id])
+    account = await CreditAccount.select_for_update().get_or_none(
+        tenant_id=tenant_id, customer_id=customer_id
+    )
+    if account is None:
+        raise NotFound("Customer", field="customerId")
+    return account
 
 
 async def lock_account(
@@ -290,13 +304,33 @@ async def acting_moment(account: CreditAccount, now: datetime) -> datetime:
     return max(now, newest.available_at) if newest else now
 
 
+_RECOMPUTE = """
+UPDATE credit_accounts AS a
+SET available = s.available, pending = s.pending, updated_at = now()
+FROM (
+  SELECT coalesce(sum(e.amount) FILTER (WHERE e.available_at <= m.at), 0) AS available,
+         coalesce(sum(e.amount) FILTER (WHERE e.available_at > m.at), 0) AS pending
+  FROM (SELECT greatest($3::timestamptz, (SELECT max(x.available_at) FROM credit_entries AS x
+                                          WHERE x.tenant_id = $1 AND x.customer_id = $2
+                                            AND x.kind = ANY($4::text[]))) AS at) AS m
+  LEFT JOIN credit_entries AS e ON e.tenant_id = $1 AND e.customer_id = $2
+  GROUP BY m.at
+) AS s
+WHERE a.tenant_id = $1 AND a.customer_id = $2
+RETURNING a.available, a.pending
+"""
+
+
 async def recompute(account: CreditAccount, *, now: datetime) -> None:
+    """Write the locked account's cached balances at ``now`` (or its newest checkout line, when later;
+    see :func:`acting_moment`), summed from the ledger, in one statement. ``NEGATIVE_BALANCE`` if the
+    lines just written took either below zero: the caller's transaction must then roll back."""
     customer_id: UUID = account.customer_id  # type: ignore[attr-defined]
     tenant_id: UUID = account.tenant_id  # type: ignore[attr-defined]
-    current = await balances(
-        tenant_id=tenant_id, customer_id=customer_id, now=await acting_moment(account, now)
+    [row] = await connections.get("default").execute_query_dict(
+        _RECOMPUTE, [tenant_id, customer_id, now, sorted(CHECKOUT_KINDS)]
     )
-    if current.available < 0 or current.pending < 0:
+    available, pending = int(row["available"]), int(row["pending"])
+    if available < 0 or pending < 0:
         raise DomainError("NEGATIVE_BALANCE", "A credit balance may not go below zero.", field="amount")
-    account.available, account.pending = current.available, current.pending
-    await account.save(update_fields=["available", "pending", "updated_at"])
+    account.available, account.pending = available, pending
