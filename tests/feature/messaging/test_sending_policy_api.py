@@ -5,15 +5,18 @@ template as the customer would read it with its parts and cost."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from domain.messaging import service as messaging
 from domain.messaging.models import SmsSuppression
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 from domain.tenancy.security import issue_access_token
 from tests.support.api import ApiClient
+from tests.support.automation import make_customer
 from tests.support.factories import TEST_SECRET, Owner, make_owner
 
 POLICY = """
@@ -370,3 +373,61 @@ async def test_preview_inputs_at_their_limits_are_typed_errors(
     payload = result.ok()["previewMessage"]
     assert payload["preview"] is None
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, field)]
+
+
+async def test_messages_show_why_the_policy_moved_or_stopped_them(client: ApiClient, db: None) -> None:
+    """outboundMessages answers SKIPPED, sendAfter and policyReason as queue_sms recorded them."""
+    # given
+    owner = await make_owner()
+    customer = await make_customer(owner.tenant)
+    late = datetime(2026, 12, 1, 19, 40, tzinfo=UTC)  # 23:10 in Tehran
+    for key in ("a", "b"):
+        await messaging.queue_sms(
+            tenant=owner.tenant, customer=customer, origin_key=key, purpose="marketing", body="x", now=late
+        )
+    # when
+    result = await call(
+        client,
+        owner,
+        "query { outboundMessages { nodes { status sendAfter policyReason failureReason } } }",
+    )
+    # then
+    nodes = sorted(result.ok()["outboundMessages"]["nodes"], key=lambda node: node["status"])
+    assert [(n["status"], n["policyReason"]) for n in nodes] == [
+        ("QUEUED", "quiet_hours"),
+        ("SKIPPED", "daily_cap"),
+    ]
+    assert nodes[0]["sendAfter"] == "2026-12-02T04:30:00+00:00"  # 08:00 in Tehran
+    assert nodes[1]["sendAfter"] is None and "frequency cap" in nodes[1]["failureReason"]
+
+
+async def test_one_stores_suppressions_are_out_of_another_stores_reach(client: ApiClient, db: None) -> None:
+    """Another store's list is neither listed nor changed by naming its id."""
+    # given
+    owner, other = await make_owner(), await make_owner()
+    await call(client, other, ADD, {"phone": "09121234567"})
+    # when
+    listed = (await call(client, owner, LIST, {"lifted": True})).ok()["smsSuppressions"]["nodes"]
+    foreign = await client.graphql(
+        'mutation($t: ID!) { removeSmsSuppression(tenantId: $t, phone: "09121234567") { errors { code } } }',
+        {"t": other.tenant_id},
+        token=owner.token,
+    )
+    mine = (await call(client, owner, REMOVE, {"phone": "09121234567"})).ok()["removeSmsSuppression"]
+    # then
+    assert listed == []
+    assert foreign.error_codes() == ["FORBIDDEN"]
+    assert mine["errors"] == [{"code": "NOT_FOUND", "field": "phone"}]
+    assert await SmsSuppression.filter(tenant_id=other.tenant.id, lifted_at=None).count() == 1
+
+
+async def test_a_list_filtered_by_a_phone_that_is_not_one_is_a_typed_error(
+    client: ApiClient, db: None
+) -> None:
+    """smsSuppressions(phone:) reads the phone as the store would; 10,000 digits are INVALID_PHONE."""
+    # given
+    owner = await make_owner()
+    # when
+    result = await call(client, owner, LIST, {"lifted": False, "phone": "9" * 10_000})
+    # then
+    assert result.error_codes() == ["INVALID_PHONE"]
