@@ -36,10 +36,16 @@ def journeys_job_id(tenant_id: UUID | str, at: datetime) -> str:
 
 async def wake(queue: ArqRedis, tenant_id: UUID | str, moments: Iterable[datetime]) -> None:
     """Wake the store's poller at each of ``moments`` (one job per store and second)."""
-    for at in sorted({moment.replace(microsecond=0) for moment in moments}):
+    for at in sorted({_second_after(moment) for moment in moments}):
         await queue.enqueue_job(
             "advance_journeys", str(tenant_id), _job_id=journeys_job_id(tenant_id, at), _defer_until=at
         )
+
+
+def _second_after(moment: datetime) -> datetime:
+    """The whole second at or after ``moment``: a wake-up never comes before its run is due."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 async def enqueue_runs(queue: ArqRedis, runs: Iterable[AutomationRun | EnrolledRun]) -> None:

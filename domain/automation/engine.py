@@ -221,10 +221,22 @@ async def _hold(events: Sequence[DomainEvent], *, now: datetime) -> None:
 
 @dataclass
 class Definitions:
-    """Journey versions read once per poll (a batch's runs share few)."""
+    """What a poll reads once for its whole batch: journey versions (a batch's runs share few), the
+    store, and the runs' customers and orders (:meth:`prefetch`: two statements, not two per run)."""
 
     loaded: dict[tuple[UUID, int], JourneyDefinition] = field(default_factory=dict)
     tenants: dict[UUID, Tenant] = field(default_factory=dict)
+    customers: dict[UUID, Customer] = field(default_factory=dict)
+    orders: dict[UUID, Order] = field(default_factory=dict)
+
+    async def prefetch(self, tenant_id: UUID, runs: Sequence[AutomationRun]) -> None:
+        customer_ids = {run.customer_id for run in runs}  # type: ignore[attr-defined]
+        order_ids = {run.order_id for run in runs if run.order_id}  # type: ignore[attr-defined]
+        for customer in await Customer.filter(tenant_id=tenant_id, id__in=customer_ids):
+            self.customers[customer.id] = customer
+        if order_ids:
+            for order in await Order.filter(tenant_id=tenant_id, id__in=order_ids):
+                self.orders[order.id] = order
 
     async def of(self, run: AutomationRun) -> JourneyDefinition:
         stored = run.context.get("definition")
@@ -408,9 +420,12 @@ async def _record(
 
 async def _subject(run: AutomationRun, definitions: Definitions) -> steps.Subject:
     tenant_id: UUID = run.tenant_id  # type: ignore[attr-defined]
+    customer_id: UUID = run.customer_id  # type: ignore[attr-defined]
     order_id: UUID | None = run.order_id  # type: ignore[attr-defined]
-    return steps.Subject(
-        tenant=await definitions.tenant(tenant_id),
-        customer=await Customer.get(tenant_id=tenant_id, id=run.customer_id),  # type: ignore[attr-defined]
-        order=await Order.get_or_none(tenant_id=tenant_id, id=order_id) if order_id else None,
-    )
+    customer = definitions.customers.pop(customer_id, None)  # read once: a later run reads it afresh
+    if customer is None:
+        customer = await Customer.get(tenant_id=tenant_id, id=customer_id)
+    order = definitions.orders.get(order_id) if order_id else None
+    if order_id and order is None:
+        order = await Order.get_or_none(tenant_id=tenant_id, id=order_id)
+    return steps.Subject(tenant=await definitions.tenant(tenant_id), customer=customer, order=order)

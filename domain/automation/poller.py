@@ -21,6 +21,7 @@ does one of the run itself (its version is gone).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 BATCH: Final = 100
 """Runs advanced per transaction."""
+DRAIN_BUDGET: Final = timedelta(minutes=2)
+"""How long one wake-up keeps polling a store before leaving the rest to the next."""
 MAX_ATTEMPTS: Final = 5
 """Unexpected failures of one run before it is failed (``INTERNAL``)."""
 
@@ -101,6 +104,7 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
             return result
         runs = {run.id: run for run in await AutomationRun.filter(tenant_id=tenant_id, id__in=ids)}
         definitions = Definitions()
+        await definitions.prefetch(tenant_id, list(runs.values()))
         for run_id in ids:
             run = runs[run_id]
             result.taken += 1
@@ -119,16 +123,18 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
     return result
 
 
-async def drain(*, tenant_id: UUID, now: datetime, limit: int = BATCH, rounds: int = 50) -> PollResult:
-    """Poll the store until nothing due is left (at most ``rounds`` batches; the next wake-up does
-    the rest)."""
+async def drain(
+    *, tenant_id: UUID, now: datetime, limit: int = BATCH, budget: timedelta = DRAIN_BUDGET
+) -> PollResult:
+    """Poll the store batch after batch until nothing due at ``now`` is left, or for ``budget`` of
+    wall time (the next wake-up does the rest, well within a job's timeout)."""
     totals = PollResult()
-    for _ in range(rounds):
+    deadline = time.monotonic() + budget.total_seconds()
+    while True:
         result = await poll(tenant_id=tenant_id, now=now, limit=limit)
         totals.add(result)
-        if result.busy or result.taken < limit:
-            break
-    return totals
+        if result.busy or result.taken < limit or time.monotonic() > deadline:
+            return totals
 
 
 async def due_stores(*, now: datetime, limit: int = 10_000) -> list[UUID]:

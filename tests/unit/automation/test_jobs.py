@@ -3,6 +3,7 @@ only wakes (a flush loses no step), and how delivery retries."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,8 +71,8 @@ async def test_advancing_a_store_enqueues_delivery_of_its_message_once(db: None,
 
 
 async def test_runs_due_in_the_same_second_share_one_wake_up(db: None, redis: ArqRedis) -> None:
-    """Enqueueing a store's runs wakes its poller once per due second, under journeys:<tenant>:<second>,
-    however many runs and however often."""
+    """Enqueueing a store's runs wakes its poller once per due second (the second at or after the due
+    moment, never before it), under journeys:<tenant>:<second>, however many runs and however often."""
     # given
     run = await enrolled_run()
     twin = EnrolledRun(run.id, run.tenant_id, run.automation_id, run.customer_id, 0, run.due_at)
@@ -79,7 +80,7 @@ async def test_runs_due_in_the_same_second_share_one_wake_up(db: None, redis: Ar
     await enqueue_runs(redis, [run, twin])
     await enqueue_runs(redis, [run])
     # then
-    assert await job_ids(redis) == [f"journeys:{run.tenant_id}:{int(run.due_at.timestamp())}"]
+    assert await job_ids(redis) == [f"journeys:{run.tenant_id}:{math.ceil(run.due_at.timestamp())}"]
 
 
 async def test_a_run_that_goes_to_sleep_sets_its_own_wake_up(db: None, redis: ArqRedis) -> None:
@@ -102,9 +103,7 @@ async def test_a_run_that_goes_to_sleep_sets_its_own_wake_up(db: None, redis: Ar
     # then
     run = await AutomationRun.get(automation_id=journey.id)
     assert run.state == "waiting"
-    assert await job_ids(redis) == [
-        f"journeys:{tenant.id}:{int(run.due_at.replace(microsecond=0).timestamp())}"
-    ]
+    assert await job_ids(redis) == [f"journeys:{tenant.id}:{math.ceil(run.due_at.timestamp())}"]
 
 
 async def test_after_a_redis_flush_the_tick_finds_the_due_store_and_the_step_runs_once(
