@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -23,7 +25,7 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=64, description="What was done, e.g. credit.adjusted.")
     subject_type = fields.CharField(max_length=32, description="What it was done to, e.g. customer.")
     subject_id = fields.CharField(max_length=64)
-    detail = fields.JSONField(default=dict)
+    detail: dict[str, Any] = fields.JSONField(default=dict)
     at = fields.DatetimeField()
 
     class Meta:

@@ -156,11 +156,11 @@ async def reverse_order_grants(
 
 async def unreversed(grant_entry: CreditEntry) -> int:
     """What of a grant no reversal or expiry has taken yet (the grant plus the lines pointing at it)."""
-    taken = await CreditEntry.filter(
+    taken: list[int] = await CreditEntry.filter(
         tenant_id=grant_entry.tenant_id,  # type: ignore[attr-defined]
         reverses_id=grant_entry.id,
-    ).values_list("amount", flat=True)
-    return grant_entry.amount + sum(int(amount) for amount in taken)
+    ).values_list("amount", flat=True)  # type: ignore[assignment]
+    return grant_entry.amount + sum(taken)
 
 
 async def take_back(

@@ -42,7 +42,7 @@ class AuditEntry:
             action=entry.action,
             subject_type=entry.subject_type,
             subject_id=entry.subject_id,
-            detail=entry.detail,
+            detail=JSON(entry.detail),
             at=entry.at,
         )
 
