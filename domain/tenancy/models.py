@@ -29,7 +29,9 @@ class Tenant(Model):
         description="Minutes after local midnight when marketing SMS stop (22:00); equal to the end: none.",
     )
     quiet_hours_end = fields.SmallIntField(
-        default=8 * 60, db_default=8 * 60, description="Minutes after local midnight when they resume (08:00)."
+        default=8 * 60,
+        db_default=8 * 60,
+        description="Minutes after local midnight when they resume (08:00).",
     )
     marketing_daily_cap = fields.SmallIntField(
         null=True, default=1, db_default=1, description="Most marketing SMS a customer gets a local day."
@@ -40,7 +42,9 @@ class Tenant(Model):
     consent_mode = fields.CharField(
         max_length=8,
         null=True,
-        description="opt_in or opt_out: may a customer who never said get marketing; null: the country's norm.",
+        description=(
+            "opt_in or opt_out: may a customer who never said get marketing; null: the country's norm."
+        ),
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
