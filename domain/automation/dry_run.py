@@ -41,13 +41,13 @@ from domain.automation.definition import (
 )
 from domain.automation.dry_run_entries import NOTES, Entry, Window, customer_ids, replay
 from domain.automation.dry_run_walk import Person, Sample, StepTally, Walker
+from domain.automation.service import check_references
 from domain.coupons.models import CouponTemplate
 from domain.customers.service import PURCHASE_STATUSES
 from domain.errors import DomainError
 from domain.intelligence.store import load
 from domain.messaging.consent import MARKETING_ALLOWED_SQL
 from domain.segments.compiler import Clock, Compiler, Scope
-from domain.segments.models import Segment
 from domain.segments.refresh import NO_JIT
 from domain.tenancy.models import Tenant
 
@@ -87,41 +87,16 @@ async def dry_run(*, tenant_id: UUID, definition: JourneyDefinition, days: int, 
     """Replay ``definition`` over the store's last ``days`` days (1–90) up to ``now``; write nothing.
 
     ``INVALID`` (field ``days``) outside 1–90; ``NOT_FOUND`` when the definition names a segment or
-    coupon template the store does not have (another store's is not found either)."""
+    coupon template the store does not have (another store's is not found either), ``TEMPLATE_ARCHIVED``
+    for an archived template (the checks of saving a journey, ``service.check_references``)."""
     if isinstance(days, bool) or not MIN_DAYS <= days <= MAX_DAYS:
         raise DomainError("INVALID", f"A dry run looks back {MIN_DAYS} to {MAX_DAYS} days.", field="days")
+    await check_references(tenant_id=tenant_id, definition=definition)
     tenant = await Tenant.get(id=tenant_id)
     async with in_transaction() as connection:
         await connection.execute_query("SET TRANSACTION READ ONLY")
         await connection.execute_query(NO_JIT)
-        await _require_references(connection, tenant_id, definition)
         return await _dry_run(connection, tenant, definition, days, now)
-
-
-async def _require_references(
-    connection: BaseDBAsyncClient, tenant_id: UUID, definition: JourneyDefinition
-) -> None:
-    segments = definition.segments_used()
-    if segments:
-        found = set(
-            await Segment.filter(tenant_id=tenant_id, id__in=segments)
-            .using_db(connection)
-            .values_list("id", flat=True)
-        )
-        if segments - found:
-            raise DomainError("NOT_FOUND", "A segment the journey names does not exist.", field="definition")
-    templates = definition.coupon_templates_used()
-    if templates:
-        found = set(
-            await CouponTemplate.filter(tenant_id=tenant_id, id__in=templates)
-            .using_db(connection)
-            .values_list("id", flat=True)
-        )
-        for index, step in enumerate(definition.steps):
-            if getattr(step, "template_id", None) in templates - found:
-                raise DomainError(
-                    "NOT_FOUND", "No such coupon template.", field=f"definition.steps.{index}.template_id"
-                )
 
 
 async def _dry_run(

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from domain.automation import service as automations
-from domain.automation.definition import parse
+from domain.automation.definition import InvalidDefinition
 from domain.automation.dry_run import MAX_DAYS, MIN_DAYS, DryRun, dry_run
 from domain.automation.dry_run_walk import Sample, StepTally
 from domain.errors import DomainError
 from graph.automation.types import WRITE
 from graph.core.context import Info
-from graph.core.errors import errors_as_data
+from graph.core.errors import DomainErrorsAsData
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.scalars import Money
 
@@ -153,9 +155,12 @@ class JourneyDryRun:
 @strawberry.enum
 class DryRunJourneyErrorCode(Enum):
     INVALID = "INVALID"
-    INVALID_DEFINITION = "INVALID_DEFINITION"
     NOT_FOUND = "NOT_FOUND"
     TENANT_REQUIRED = "TENANT_REQUIRED"
+    UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"
+    INVALID_TEMPLATE = "INVALID_TEMPLATE"
+    EMPTY_MESSAGE = "EMPTY_MESSAGE"
+    TEMPLATE_ARCHIVED = "TEMPLATE_ARCHIVED"
 
 
 @strawberry.type
@@ -173,6 +178,29 @@ class DryRunJourneyPayload:
     errors: list[DryRunJourneyError] = strawberry.field(default_factory=list)
 
 
+class _DryRunErrorsAsData(DomainErrorsAsData):
+    """Errors as data, every problem of an invalid definition its own error (INVALID, or the
+    template's own code) with its path, as createAutomation answers them."""
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return await super().resolve_async(next_, source, info, **kwargs)
+        except InvalidDefinition as exc:
+            codes = DryRunJourneyErrorCode.__members__
+            return DryRunJourneyPayload(
+                errors=[
+                    DryRunJourneyError(
+                        code=codes.get(problem.code, DryRunJourneyErrorCode.INVALID),
+                        field=problem.field,
+                        message=problem.message,
+                    )
+                    for problem in exc.problems
+                ]
+            )
+
+
 @strawberry.type
 class DryRunJourneyMutation:
     @strawberry.mutation(
@@ -182,7 +210,7 @@ class DryRunJourneyMutation:
             "Writes nothing: the same request again answers the same."
         ),
         permission_classes=WRITE,
-        extensions=errors_as_data(DryRunJourneyPayload, DryRunJourneyError, DryRunJourneyErrorCode),
+        extensions=[_DryRunErrorsAsData(DryRunJourneyPayload, DryRunJourneyError, DryRunJourneyErrorCode)],
     )
     async def dry_run_journey(
         self,
@@ -195,12 +223,12 @@ class DryRunJourneyMutation:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         if (journey_id is None) == (definition is None):
             raise DomainError("INVALID", "Give either journeyId or definition.", field="definition")
+        raw: object = definition
         if journey_id is not None:
             journey = await automations.get(
                 tenant_id=scope, automation_id=to_uuid(journey_id, what="Automation", field="journeyId")
             )
-            parsed = parse(journey.definition)
-        else:
-            parsed = parse(definition)
+            raw = journey.definition
+        parsed = await automations.validated(tenant_id=scope, raw=raw)
         result = await dry_run(tenant_id=scope, definition=parsed, days=days, now=datetime.now(UTC))
         return DryRunJourneyPayload(dry_run=JourneyDryRun.from_domain(result))
