@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from domain.errors import DomainError
-from domain.messaging.formatting import template_variables, validate_template
+from domain.messaging.formatting import template_variables
+from domain.messaging.templates import MESSAGE_VARIABLES, validate_template
 from domain.segments import definition as segments
 from domain.text import FreeText, IdentifierText
 
@@ -40,22 +41,11 @@ MAX_AMOUNT: Final = 10**12
 MAX_CAP: Final = 10_000_000
 MAX_TAG: Final = 64
 
-TEMPLATE_VARIABLES: Final = frozenset(
-    {
-        "first_name",
-        "store",
-        "credit",
-        "balance",
-        "coupon_code",
-        "coupon_value",
-        "coupon_expiry",
-        "days_since_last_order",
-        "link",
-    }
-)
-"""Placeholders a ``send_sms`` template may use: the customer's first name, the store's name, the credit
-this run granted, the customer's balance, the code, value and expiry of the coupon this run issued (or
-the one the trigger is about), the whole days since the customer's last order and the store's link."""
+TEMPLATE_VARIABLES: Final = MESSAGE_VARIABLES
+"""Placeholders a ``send_sms`` template may use — the messaging module's (:mod:`domain.messaging.templates`):
+the customer's first name, the store's name, the credit this run granted, the customer's balance, the
+code, value and expiry of the coupon this run issued (or the one the trigger is about), the whole days
+since the customer's last order and the step's link."""
 
 COUPON_VARIABLES: Final = frozenset({"coupon_code", "coupon_value", "coupon_expiry"})
 
