@@ -3,7 +3,8 @@
 - ``ordered_since_enrolment``: an order of the customer placed since the run began, in a buying status
   (processing, completed, on hold — not cancelled, failed or fully refunded), other than the order
   that enrolled them;
-- ``redeemed_coupon``: the coupon this run issued has a live redemption;
+- ``redeemed_coupon``: the coupon this run issued (or, in a coupon-expiring journey, the expiring one)
+  has a live redemption;
 - ``in_segment``: an open stay in the segment;
 - ``matches``: the segment condition tree, by the segments' own compiler.
 
@@ -59,7 +60,7 @@ async def holds(
         )
         return bool(row["ordered"])
     if isinstance(check, RedeemedCoupon):
-        coupon_id = context.get("coupon_id")
+        coupon_id = context.get("coupon_id") or (context.get("facts") or {}).get("coupon_id")
         if not coupon_id:
             return False
         return bool(await redemption.redeemed(tenant_id=tenant_id, coupon_ids=[UUID(coupon_id)]))

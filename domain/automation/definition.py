@@ -280,7 +280,8 @@ class OrderedSinceEnrolment(_Part):
 
 
 class RedeemedCoupon(_Part):
-    """An order used the coupon this run issued (and that use was not given back)."""
+    """An order used the coupon this run issued — or, in a coupon-expiring journey, the expiring one —
+    and that use was not given back."""
 
     type: Literal["redeemed_coupon"] = "redeemed_coupon"
 
@@ -658,9 +659,14 @@ class JourneyDefinition(_Part):
                     if positions[target] <= index:
                         raise _at((*where, name), "backward_jump", "A branch jumps forward only.")
             check = getattr(step, "if_", None)
-            if isinstance(check, RedeemedCoupon) and not issues_coupon:
+            if isinstance(check, RedeemedCoupon) and not (
+                issues_coupon or isinstance(self.trigger, CouponExpiringTrigger)
+            ):
                 raise _at(
-                    (*where, "if"), "no_coupon", "redeemed_coupon needs an issue_coupon step in the journey."
+                    (*where, "if"),
+                    "no_coupon",
+                    "redeemed_coupon needs an issue_coupon step in the journey"
+                    " (or a coupon_expiring trigger).",
                 )
             if isinstance(step, IssueCouponStep):
                 coupon_before = True

@@ -8,13 +8,13 @@ from typing import Any
 
 from domain.automation.models import AutomationRun, AutomationStepEvent
 from domain.commerce.models import Order
-from domain.coupons.models import Coupon
+from domain.coupons.models import Coupon, CouponRedemption
 from domain.customers.models import Customer
 from domain.incentives.models import CreditEntry
 from domain.messaging.models import OutboundMessage
 from domain.segments import service as segments
 from tests.support.automation import NOW, make_customer, make_order, make_tenant
-from tests.support.coupons import make_template
+from tests.support.coupons import make_coupon, make_template
 from tests.support.journeys import advance_all, enrol_customers, make_journey, outcomes, run_of
 
 HOUR = timedelta(hours=1)
@@ -273,3 +273,50 @@ async def test_a_message_without_a_phone_or_with_a_missing_value_is_skipped_and_
         ("s3", "done"),
     ]
     assert "MISSING_VALUE" in (await run_of(journey, new)).context["notes"][0]
+
+
+async def test_a_coupon_expiring_journey_reminds_only_those_who_have_not_used_the_code(db: None) -> None:
+    """The trigger's coupon is the run's: its code and expiry are in the reminder, and a customer whose
+    code was redeemed takes the branch to the end instead."""
+    # given
+    tenant = await make_tenant()
+    template = await make_template(tenant, valid_days=7)
+    journey = await make_journey(
+        tenant,
+        {
+            "trigger": {"type": "coupon_expiring", "days_before": 2},
+            "steps": [
+                {"type": "branch", "if": {"type": "redeemed_coupon"}, "then": "end"},
+                {"type": "send_sms", "template": "کد {coupon_code} تا {coupon_expiry}"},
+            ],
+        },
+    )
+    used, unused = await make_customer(tenant), await make_customer(tenant)
+    for person in (used, unused):
+        coupon = await make_coupon(template, customer_id=person.id)
+        await enrol_customers(
+            journey,
+            [person],
+            key=f"coupon-expiry:{coupon.id}",
+            trigger="coupon_expiring",
+            coupon_id=str(coupon.id),
+            expires_at=coupon.expires_at.isoformat() if coupon.expires_at else None,
+        )
+        if person is used:
+            order = await make_order(tenant, person)
+            await CouponRedemption.create(
+                tenant_id=tenant.id,
+                coupon_id=coupon.id,
+                order_id=order.id,
+                customer_id=person.id,
+                redeemed_at=NOW,
+            )
+        else:
+            unused_code = coupon.code
+    # when
+    await advance_all(tenant, now=NOW)
+    # then
+    [message] = await OutboundMessage.filter(tenant_id=tenant.id)
+    assert message.customer_id == unused.id  # type: ignore[attr-defined]
+    assert message.body == f"کد {unused_code} تا ۸ آذر ۱۴۰۵"
+    assert await outcomes((await run_of(journey, used)).id) == [("s1", "done")]
