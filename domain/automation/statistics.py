@@ -97,10 +97,17 @@ FROM automation_runs AS r WHERE r.tenant_id = $1 AND r.automation_id = $2
 """
 
 _WAITING_AT = """
-SELECT r.current_step_id AS step_id, count(*) AS waiting FROM automation_runs AS r
-WHERE r.tenant_id = $1 AND r.automation_id = $2 AND r.state = 'waiting' AND r.current_step_id IS NOT NULL
-GROUP BY r.current_step_id
+SELECT last.step_id, count(*) AS waiting FROM (
+    SELECT DISTINCT ON (e.run_id) e.run_id, e.step_id
+    FROM automation_runs AS r
+    JOIN automation_step_events AS e ON e.tenant_id = r.tenant_id AND e.run_id = r.id
+    WHERE r.tenant_id = $1 AND r.automation_id = $2 AND r.state = 'waiting'
+    ORDER BY e.run_id, e.occurred_at DESC, e.id DESC
+) AS last
+GROUP BY last.step_id
 """
+"""Where each sleeping run sleeps: the step of its latest event (the wait, or a deferred SMS) — its
+``current_step_id`` already names the step it will wake up to."""
 
 _STEPS = """
 SELECT e.step_id, min(e.occurred_at) AS first_at,

@@ -4,9 +4,11 @@ counted from the rows the engine writes, only the store's own."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from domain.automation import poller
+from domain.automation.date_triggers import run_pass
 from domain.automation.models import Automation, AutomationRun, AutomationStepEvent
 from domain.coupons.models import Coupon, CouponRedemption, CouponTemplate
 from domain.customers.models import Customer
@@ -14,7 +16,7 @@ from domain.messaging.models import OutboundMessage
 from domain.tenancy.models import Tenant
 from tests.support.api import ApiClient
 from tests.support.factories import make_owner
-from tests.support.journey_history import make_journey, make_person, make_purchase
+from tests.support.journey_history import local, make_journey, make_person, make_purchase
 
 STEP_FIELDS = (
     "stepId type reached done skipped failed exited waiting messages messagesSent partsSent cost "
@@ -115,7 +117,7 @@ async def journey_with_history(tenant: Tenant) -> Journey:
     )
     journey = Journey(tenant, await make_journey(tenant, winback(str(template.id))), template)
     done = await journey.run("completed")
-    waiting = await journey.run("waiting", at="pause")
+    waiting = await journey.run("waiting", at="gift")  # asleep in "pause", to wake up to "gift"
     goal = await journey.run("exited", exit_reason="goal")
     failed = await journey.run("failed")
     await journey.run("exited", exit_reason="order_reversed")
@@ -273,3 +275,40 @@ async def test_ids_that_are_not_journeys_are_answered_as_errors(client: ApiClien
     assert unknown.error_codes() == ["NOT_FOUND"]
     for result in bad:
         assert result.error_codes() and result.error_codes() != [None]
+
+
+async def test_statistics_of_a_win_back_journey_the_engine_ran(client: ApiClient) -> None:
+    """The date pass enrols two lapsed customers, the engine texts them, waits and grants credit; the
+    statistics count what the engine's runs wrote, step by step."""
+    # given
+    owner = await make_owner()
+    tenant = owner.tenant
+    template = await CouponTemplate.create(
+        tenant_id=tenant.id, name="10%", kind="percent", value=10, valid_days=7
+    )
+    journey = await make_journey(tenant, winback(str(template.id)))
+    day = date(2026, 11, 22)
+    now = local(day, 10, tenant)  # after the quiet hours
+    for days in (70, 80):
+        await make_person(tenant, last_order_at=local(day - timedelta(days=days), 12, tenant))
+    await run_pass(tenant_id=tenant.id, day=day, now=now)
+    # when
+    await poller.drain(tenant_id=tenant.id, now=now)
+    asleep = (await client.graphql(STATISTICS, {"id": str(journey.id)}, token=owner.token)).ok()
+    await poller.drain(tenant_id=tenant.id, now=now + timedelta(days=3, minutes=1))
+    done = (await client.graphql(STATISTICS, {"id": str(journey.id)}, token=owner.token)).ok()
+    # then
+    first = asleep["journeyStatistics"]
+    steps = {step["stepId"]: step for step in first["steps"]}
+    assert (first["entered"], first["active"], first["waiting"], first["messages"]) == (2, 2, 2, 2)
+    assert (steps["hello"]["reached"], steps["hello"]["done"], steps["pause"]["waiting"]) == (2, 2, 2)
+    later = done["journeyStatistics"]
+    steps = {step["stepId"]: step for step in later["steps"]}
+    assert (later["completed"], later["waiting"], later["creditGranted"], later["couponsIssued"]) == (
+        2,
+        0,
+        100_000,
+        2,
+    )
+    assert (steps["gift"]["done"], steps["code"]["couponsIssued"], steps["remind"]["messages"]) == (2, 2, 2)
+    assert later["messages"] == 4 and later["messagesSent"] == 0  # queued; no provider has sent them yet
