@@ -80,7 +80,9 @@ class JourneyStatistics:
     waiting: int = strawberry.field(description="Runs asleep until their next step is due.")
     completed: int
     exited_by_goal: int = strawberry.field(description="Runs that stopped because a goal was met.")
-    exited_otherwise: int = strawberry.field(description="Runs stopped for another reason (their order refunded, cancelled or failed).")
+    exited_otherwise: int = strawberry.field(
+        description="Runs stopped for another reason (their order refunded, cancelled or failed)."
+    )
     failed: int
     messages: int
     messages_sent: int
