@@ -36,6 +36,7 @@ from domain.automation.definition import (
     SegmentTrigger,
 )
 from domain.automation.enrolment import Candidate, EnrolledRun, enrol
+from domain.automation.locks import hold_order_runs
 from domain.automation.models import Automation, AutomationRun, AutomationStepEvent, AutomationVersion
 from domain.commerce.models import Order
 from domain.customers.models import Customer
@@ -194,10 +195,6 @@ SELECT $1, automation_id, id, automation_version, COALESCE(current_step_id, ''),
     'Order ' || reason || '.'
 FROM gone
 """
-_LOCK_OPEN = """
-SELECT id FROM automation_runs WHERE tenant_id = $1 AND order_id = ANY($2::uuid[])
-    AND state IN ('pending', 'waiting') ORDER BY id FOR UPDATE
-"""
 
 
 async def _hold(events: Sequence[DomainEvent], *, now: datetime) -> None:
@@ -210,8 +207,7 @@ async def _hold(events: Sequence[DomainEvent], *, now: datetime) -> None:
     refunded = sorted({e.order_id for e in events if isinstance(e, OrderRefunded)} - set(reasons))
     connection = Tortoise.get_connection("default")
     tenant_id = events[0].tenant_id
-    if refunded:
-        await connection.execute_query(_LOCK_OPEN, [tenant_id, refunded])
+    await hold_order_runs(connection, tenant_id, refunded)  # processing holds them already; callers may not
     if reasons:
         await connection.execute_query(_EXIT, [tenant_id, now, list(reasons), list(reasons.values())])
 

@@ -18,6 +18,7 @@ from uuid import UUID
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain.automation.locks import hold_order_runs
 from domain.bulk import columns
 from domain.commerce.batch import OrderBatch, OrderInput
 from domain.commerce.service import awaited_order
@@ -175,6 +176,12 @@ class Batch:
         )
         report = self._apply_all(events)
         self.caused.extend(self._updated_customers())
+        # Before any customer row is written: a run being advanced takes its row, then its customer's.
+        await hold_order_runs(
+            self.connection,
+            tenant_id,
+            [e.order_id for e in self.caused if isinstance(e, OrderReversed | OrderRefunded)],
+        )
         await self.customers.save(self.connection)
         await self.orders.save(self.connection)
         model = await load(self.connection, tenant_id=tenant_id)  # once, for metrics and segments
