@@ -61,6 +61,7 @@ async def test_a_cancelled_order_gives_the_use_back_and_a_revived_one_takes_it_a
         tenant_id=owner.tenant.id, code=coupon.code, customer_in=CustomerIn(), cart=cart(), now=later
     )
     returned = await CouponRedemption.get(coupon_id=coupon.id)
+    live_after_cancel = await redemption.redeemed(tenant_id=owner.tenant.id, coupon_ids=[coupon.id])
     revived_at = later + timedelta(hours=1)
     await deliver(
         owner.tenant.id,
@@ -68,7 +69,7 @@ async def test_a_cancelled_order_gives_the_use_back_and_a_revived_one_takes_it_a
         now=revived_at,
     )
     # then
-    assert (used_up.reason, freed.valid) == ("used_up", True)
+    assert (used_up.reason, freed.valid, live_after_cancel) == ("used_up", True, set())
     assert (returned.state, returned.returned_at) == ("returned", later)
     assert (await CouponRedemption.get(coupon_id=coupon.id)).state == "redeemed"
     assert (await Coupon.get(id=coupon.id)).redemptions_count == 1
