@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain.coupons.codes import MAX_PREFIX_LENGTH, normalise_prefix
@@ -239,7 +240,7 @@ async def archive(*, tenant_id: UUID, template_id: UUID, now: datetime) -> Coupo
     return template
 
 
-def listing(*, tenant_id: UUID, archived: bool | None = None) -> Any:
+def listing(*, tenant_id: UUID, archived: bool | None = None) -> QuerySet[CouponTemplate]:
     """The store's templates (a queryset, for pagination), optionally only archived or only live ones."""
     queryset = CouponTemplate.filter(tenant_id=tenant_id)
     if archived is not None:
