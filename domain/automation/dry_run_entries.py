@@ -356,7 +356,7 @@ SELECT g.customer_id, d.entry, sum(g.amount) AS amount, min(g.expires_at) AS exp
 FROM credit_entries AS g
 JOIN unnest($2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::int[])
   AS d(starts, ends, moment, entry)
-  ON g.expires_at >= d.starts AND g.expires_at < d.ends AND g.created_at <= d.moment
+  ON g.expires_at >= d.starts AND g.expires_at < d.ends AND g.available_at <= d.moment
 WHERE g.tenant_id = $1 AND g.amount > 0 AND g.kind = ANY($6::text[])
 GROUP BY g.customer_id, d.entry
 """
