@@ -176,3 +176,42 @@ async def test_first_order_anniversaries_in_a_gregorian_store(db: None) -> None:
     )
     # then
     assert (result.triggered, result.entered) == (1, 1)
+
+
+async def test_audience_conditions_and_segment_condition_checks(db: None) -> None:
+    """An audience condition keeps repeat buyers only; a branch on a segment condition sends the VIPs
+    (tag vip, as they are now) to the end and the others on to the text."""
+    # given
+    tenant = await make_store()
+    repeat = await make_person(tenant, orders_count=2, tags=["vip"])
+    again = await make_person(tenant, orders_count=3)
+    once = await make_person(tenant, orders_count=1)
+    for customer in (repeat, again, once):
+        await make_purchase(tenant, customer, at=NOW - 2 * DAY)
+    definition = JourneyDefinition.model_validate(
+        {
+            "trigger": {"type": "event", "event": "order.completed"},
+            "conditions": [
+                {"type": "audience", "condition": {"field": "orders_count", "op": "gte", "value": 2}}
+            ],
+            "steps": [
+                {
+                    "id": "vip",
+                    "type": "branch",
+                    "if": {
+                        "type": "matches",
+                        "condition": {"field": "tags", "op": "has_any", "value": ["vip"]},
+                    },
+                    "then": "end",
+                },
+                {"id": "thanks", "type": "send_sms", "template": "{first_name}، ممنون"},
+            ],
+        }
+    )
+    # when
+    result = await dry_run(tenant_id=tenant.id, definition=definition, days=7, now=NOW)
+    # then
+    assert (result.triggered, result.entered, result.left_out["conditions"]) == (3, 2, 1)
+    steps = {step.step_id: step for step in result.steps}
+    assert (steps["vip"].reached, steps["thanks"].reached, steps["thanks"].messages) == (2, 1, 1)
+    assert any("as they are now" in note for note in result.notes)
