@@ -45,6 +45,7 @@ from domain.messaging.providers import (
     RetryableSendError,
     SendResult,
 )
+from domain.messaging.service import withdraw_if_refused
 from domain.tenancy.models import Tenant
 
 logger = logging.getLogger("revisit.sms")
@@ -143,6 +144,9 @@ async def _claim(
             message.send_after = opens
             await message.save(update_fields=["send_after", "updated_at"])
             return Delivery(message, due_at=opens)
+        never_tried = message.claimed_until is None and message.outcome_unknown_at is None
+        if never_tried and await withdraw_if_refused(message, tenant=tenant):
+            return Delivery(message)  # the customer said no while it waited (a late «لغو», the store's data)
         if message.claimed_until is not None:  # the last delivery died mid-call: it may have gone out
             message.outcome_unknown_at = message.outcome_unknown_at or message.claimed_until - CLAIM_LEASE
             message.failure_reason = "Outcome unknown: the delivery stopped while talking to the provider"

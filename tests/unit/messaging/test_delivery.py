@@ -109,6 +109,27 @@ async def test_a_suppressed_message_is_never_delivered(db: None) -> None:
     assert result.message.status == "suppressed" and provider.sent == []
 
 
+async def test_marketing_whose_customer_said_no_while_it_waited_is_suppressed_not_sent(db: None) -> None:
+    """Consent is asked again at delivery: a customer whose store reported "no marketing" after the
+    message was queued (held overnight by quiet hours, say) gets nothing, and the row says why."""
+    # given
+    tenant = await make_tenant()
+    customer = await make_customer(tenant, marketing_consent=True)
+    morning = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # 09:30 in Tehran
+    message = await messaging.queue_sms(
+        tenant=tenant, customer=customer, origin_key="o", purpose="marketing", body="تخفیف", now=morning
+    )
+    assert message.status == "queued"
+    customer.marketing_consent, customer.consent_source = False, "store"
+    await customer.save(update_fields=["marketing_consent", "consent_source"])
+    provider = ConsoleProvider()
+    # when
+    result = await delivery.deliver(message_id=message.id, directory=directory(provider), now=morning)
+    # then
+    assert provider.sent == []
+    assert result.message.status == "suppressed" and "since it was queued" in (result.message.failure_reason or "")
+
+
 async def test_transient_failures_keep_the_message_queued_until_the_last_attempt(db: None) -> None:
     """Each answered retryable failure is re-raised; after the last attempt the message is failed."""
     # given
