@@ -10,7 +10,7 @@ the store's daily date pass (``domain.automation.date_triggers.run_pass``) runs 
 history ends on, at the pass hour:
 
 - **first pass**: finds the lapsed customers and enrols every one of them (one ``enrol`` call: entry
-  rules, the open-run rule and the cap in one ``INSERT … SELECT``);
+  rules, the open-run rule and the cap read by one ``SELECT``, the runs written by one ``INSERT``);
 - **the same pass again** (a repeated job): finds nobody new and enrols nobody;
 
 each beside the **baseline**, the bare ``SELECT id`` of the eligible customers over the same index.
@@ -164,7 +164,7 @@ async def measure(customers: int, orders: int, seed: int, min_days: int, max_day
             f"| of the first pass: finding the candidates (`date_triggers.find`) | {finding:.2f} s | "
             f"{baseline:.2f} s | {finding / baseline:.1f}× | {len(candidates):,} candidates |",
             f"| of the first pass: `enrolment.enrol` (the rest) | {first - finding:.2f} s | | | "
-            "one INSERT … SELECT FROM unnest with the entry rules as NOT EXISTS probes |",
+            "the entry rules read by one SELECT, then one INSERT … SELECT FROM unnest |",
             "| for comparison: the same rows by a plain INSERT … ON CONFLICT DO NOTHING | "
             f"{plain:.2f} s | | | "
             "rolled back; the unique keys alone arbitrate |",

@@ -70,17 +70,6 @@ ACTIVE: Final = "active"
 PASS_HOUR: Final = 9
 """The local hour from which a store's daily pass runs (so first steps run in the morning)."""
 
-BULK_ENROLMENT: Final = 1_000
-"""From this many candidates on, the pass's enrolment is planned for bulk (see :data:`BULK_PLANS`)."""
-
-BULK_PLANS: Final = "SET LOCAL enable_nestloop = off"
-"""For a large enrolment, in the pass's own transaction: join sets by hashing or merging rather than
-by a loop of index probes. ``enrol``'s INSERT checks each candidate against the journey's runs; when
-the runs table's statistics say the journey has few runs (a new journey, a new store), PostgreSQL
-plans that check as a loop probing the journey's runs by (tenant, journey) only, and each probe then
-walks every run the same INSERT has written so far: a win-back pass enrolling 40,000 customers took
-minutes that way, and 8 s as a merge anti-join (bench/RESULTS.md, "Win-back date trigger")."""
-
 ANNIVERSARY_YEARS: Final = 100
 """How far back first orders are looked for: anniversaries of at most this many years."""
 
@@ -147,8 +136,6 @@ async def enrol_journey(
     candidates = await find(
         connection, tenant=tenant, automation_id=automation.id, trigger=trigger, day=day, now=now
     )
-    if len(candidates) >= BULK_ENROLMENT:
-        await connection.execute_query(BULK_PLANS)
     runs = (
         await enrol(tenant_id=tenant.id, automation=automation, candidates=candidates, now=now)
         if candidates

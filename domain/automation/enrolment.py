@@ -8,8 +8,9 @@ costs a handful of statements whatever the number of candidates:
    holds under concurrency; a journey that is no longer active enrols nobody;
 2. conditions: ``order_total`` against the candidates' orders (one look-up), ``audience`` and
    ``in_segment`` compiled by :mod:`domain.segments.compiler` into one statement over the candidates;
-3. one ``INSERT … SELECT … FROM unnest(…)`` applies the entry rule and the open-run rule in its
-   ``WHERE`` and the cap as its ``LIMIT``, and ``ON CONFLICT DO NOTHING`` keeps an occasion once.
+3. one ``SELECT … FROM unnest(…)`` applies the entry rule and the open-run rule in its ``WHERE`` and
+   the cap as its ``LIMIT``; one ``INSERT … SELECT … FROM unnest(…)`` writes the runs it admits, and
+   ``ON CONFLICT DO NOTHING`` keeps an occasion once.
 
 **Enrolment keys** name an occasion of one customer (unique per journey and customer): ``order:<id>``
 for order triggers, ``lapse:<day>``, ``birthday:<year>`` … for date triggers, the event and its moment
@@ -90,9 +91,24 @@ _ENTRY_RULES: Final = {
     "once_ever": "AND NOT EXISTS (SELECT 1 FROM automation_runs AS e WHERE e.tenant_id = $1"
     " AND e.automation_id = $2 AND e.customer_id = u.customer_id)",
     "once_per_days": "AND NOT EXISTS (SELECT 1 FROM automation_runs AS e WHERE e.tenant_id = $1"
-    " AND e.automation_id = $2 AND e.customer_id = u.customer_id AND e.created_at > $12)",
+    " AND e.automation_id = $2 AND e.customer_id = u.customer_id AND e.created_at > $7)",
     "once_per_order": "",
 }
+
+# The rules are read before anything is written: checked inside the INSERT, every probe of the runs
+# would also step over the rows that same statement had just added (invisible to it, but in the index).
+_ELIGIBLE = """
+SELECT u.position FROM unnest($3::uuid[], $4::text[], $5::text[])
+    WITH ORDINALITY AS u(customer_id, enrolment_key, open_scope, position)
+WHERE NOT EXISTS (SELECT 1 FROM automation_runs AS k WHERE k.tenant_id = $1 AND k.automation_id = $2
+        AND k.customer_id = u.customer_id AND k.enrolment_key = u.enrolment_key)
+    AND NOT EXISTS (SELECT 1 FROM automation_runs AS o WHERE o.tenant_id = $1 AND o.automation_id = $2
+        AND o.customer_id = u.customer_id AND o.open_scope = u.open_scope
+        AND o.state IN ('pending', 'waiting'))
+    {entry_rule}
+ORDER BY u.position
+LIMIT $6
+"""
 
 _ENROL = """
 INSERT INTO automation_runs (id, tenant_id, automation_id, automation_version, customer_id, order_id,
@@ -101,15 +117,7 @@ INSERT INTO automation_runs (id, tenant_id, automation_id, automation_version, c
 SELECT gen_random_uuid(), $1, $2, $3, u.customer_id, u.order_id, u.enrolment_key, u.open_scope,
     'pending', 0, $4, $5, u.context::jsonb, $5, $5
 FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[])
-    WITH ORDINALITY AS u(customer_id, order_id, enrolment_key, open_scope, context, position)
-WHERE NOT EXISTS (SELECT 1 FROM automation_runs AS k WHERE k.tenant_id = $1 AND k.automation_id = $2
-        AND k.customer_id = u.customer_id AND k.enrolment_key = u.enrolment_key)
-    AND NOT EXISTS (SELECT 1 FROM automation_runs AS o WHERE o.tenant_id = $1 AND o.automation_id = $2
-        AND o.customer_id = u.customer_id AND o.open_scope = u.open_scope
-        AND o.state IN ('pending', 'waiting'))
-    {entry_rule}
-ORDER BY u.position
-LIMIT $11
+    AS u(customer_id, order_id, enrolment_key, open_scope, context)
 ON CONFLICT DO NOTHING
 RETURNING id, customer_id, due_at
 """
@@ -154,19 +162,19 @@ async def enrol(
         )
         for candidate in admitted
     ]
-    parameters: list[Any] = [
-        tenant_id,
-        automation.id,
-        int(locked["version"]),
-        definition.steps[0].id,
-        now,
-        *columns(values, 5),
-        remaining,
-    ]
+    keys = [(customer_id, key, scope) for customer_id, _, key, scope, _ in values]
+    eligible: list[Any] = [tenant_id, automation.id, *columns(keys, 3), remaining]
     if definition.entry.mode == "once_per_days":
-        parameters.append(now - timedelta(days=definition.entry.days or 0))
-    sql = _ENROL.format(entry_rule=_ENTRY_RULES[definition.entry.mode])
-    created = await connection.execute_query_dict(sql, parameters)
+        eligible.append(now - timedelta(days=definition.entry.days or 0))
+    sql = _ELIGIBLE.format(entry_rule=_ENTRY_RULES[definition.entry.mode])
+    positions = [row["position"] for row in await connection.execute_query_dict(sql, eligible)]
+    if not positions:
+        return []
+    chosen = [values[position - 1] for position in positions]
+    created = await connection.execute_query_dict(
+        _ENROL,
+        [tenant_id, automation.id, int(locked["version"]), definition.steps[0].id, now, *columns(chosen, 5)],
+    )
     if created:
         await connection.execute_query(_COUNT, [tenant_id, automation.id, len(created)])
     return [

@@ -11,7 +11,7 @@ from arq.connections import ArqRedis
 from arq.jobs import Job
 
 from domain.automation.date_calendar import local_day
-from domain.automation.date_triggers import BULK_ENROLMENT, run_pass
+from domain.automation.date_triggers import run_pass
 from domain.automation.models import AutomationRun
 from domain.customers.models import Customer
 from jobs.journey_dates import pass_due, pass_job_id, plan_journey_dates, run_journey_dates
@@ -96,8 +96,8 @@ async def test_two_passes_at_once_enrol_each_customer_once(db: None) -> None:
 
 
 async def test_a_bulk_pass_enrols_each_lapsed_customer_once(db: None) -> None:
-    """Past BULK_ENROLMENT candidates the pass plans its enrolment for bulk: every one of 1,200 lapsed
-    customers is enrolled, once, and the pass again enrols nobody."""
+    """A pass of 1,200 lapsed customers (one enrolment statement for all) enrols every one once, and the
+    pass again enrols nobody."""
     # given
     tenant = await make_store()
     journey = await make_journey(tenant, WINBACK)
@@ -111,7 +111,7 @@ async def test_a_bulk_pass_enrols_each_lapsed_customer_once(db: None) -> None:
                 phone=f"+98936{index:07d}",
                 last_order_at=lapse,
             )
-            for index in range(BULK_ENROLMENT + 200)
+            for index in range(1_200)
         ]
     )
     now = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -119,5 +119,5 @@ async def test_a_bulk_pass_enrols_each_lapsed_customer_once(db: None) -> None:
     first = await run_pass(tenant_id=tenant.id, day=day, now=now)
     again = await run_pass(tenant_id=tenant.id, day=day, now=now)
     # then
-    assert (len(first.enrolled), len(again.enrolled)) == (BULK_ENROLMENT + 200, 0)
-    assert await AutomationRun.filter(automation_id=journey.id).count() == BULK_ENROLMENT + 200
+    assert (len(first.enrolled), len(again.enrolled)) == (1_200, 0)
+    assert await AutomationRun.filter(automation_id=journey.id).count() == 1_200
