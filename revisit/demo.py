@@ -2,7 +2,8 @@
 
 An owner, a Persian store in toman, an access key, 18 months of synthetic customers and orders sent
 through the same ingestion the REST endpoint uses, the store's scores, stages and built-in lifecycle
-segments with two segments of its own, and an active 5 % cashback automation. Seeding is
+segments with two segments of its own, a 15 % win-back coupon, a win-back and a birthday journey
+(today's date triggers run once), and an active 5 % cashback automation. Seeding is
 idempotent: a finished demo store is left alone, and a run interrupted half-way picks up where it
 stopped (events are keyed by id, so sending them again only finds duplicates).
 """
@@ -30,6 +31,7 @@ from domain.segments import service as segments
 from domain.tenancy import security
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Membership, StoreKey, User
+from revisit.demo_journeys import add_journeys
 
 DEMO_EMAIL = "owner@demo.revisit.local"
 DEMO_PASSWORD = "revisit-demo-1403"
@@ -137,6 +139,9 @@ async def ensure_demo_store(
     await _send_history(tenant_id, moment, say)
     await _process_all(tenant_id, say)
     await _segments(tenant_id, say)
+    say("Creating the win-back and birthday journeys and running today's date triggers")
+    enrolled = await add_journeys(tenant_id, datetime.now(UTC))
+    say(f"{enrolled:,} customers entered the journeys today")
 
     say("Creating and activating the cashback automation")
     async with in_transaction():

@@ -1,14 +1,18 @@
 """The demo store a newcomer opens shows what Revisit does: learnt scores and stages, the built-in
-lifecycle segments with members, segments of its own, an active cashback automation."""
+lifecycle segments with members, segments of its own, journeys with customers in them, a coupon, an
+active cashback automation."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from domain.automation.models import Automation, AutomationRun
+from domain.coupons.models import CouponTemplate
 from domain.customers.models import Customer
 from domain.intelligence.models import StoreIntelligence
 from domain.segments.models import Segment
 from revisit.demo import SEGMENTS, ensure_demo_store
+from revisit.demo_journeys import BIRTHDAY_NAME, WINBACK_COUPON, WINBACK_NAME
 
 
 async def test_the_demo_store_shows_segments_and_stays_as_made_when_opened_again(
@@ -34,3 +38,24 @@ async def test_the_demo_store_shows_segments_and_stays_as_made_when_opened_again
     assert all(segment.member_count > 0 for segment in own.values()), {
         s.name: s.member_count for s in own.values()
     }
+
+
+async def test_the_demo_store_has_active_journeys_with_customers_in_them_and_a_coupon_to_give(
+    db: None, tmp_path: Path
+) -> None:
+    """A newcomer sees journeys at work: the win-back and birthday journeys are active, today's
+    date triggers have enrolled the lapsed customers once (a second opening enrols nobody again), and
+    the win-back's 15 % coupon template is ready."""
+    # when
+    first = await ensure_demo_store(tmp_path)
+    runs_after_first = await AutomationRun.filter(tenant_id=first.tenant_id).count()
+    await ensure_demo_store(tmp_path)
+    # then
+    journeys = {a.name: a for a in await Automation.filter(tenant_id=first.tenant_id)}
+    assert {WINBACK_NAME, BIRTHDAY_NAME} <= set(journeys)
+    assert all(journeys[name].status == "active" for name in (WINBACK_NAME, BIRTHDAY_NAME))
+    winback_runs = await AutomationRun.filter(automation_id=journeys[WINBACK_NAME].id).count()
+    assert winback_runs > 0
+    assert await AutomationRun.filter(tenant_id=first.tenant_id).count() == runs_after_first
+    template = await CouponTemplate.get(tenant_id=first.tenant_id, name=WINBACK_COUPON)
+    assert (template.kind, template.valid_days) == ("percent", 7)
