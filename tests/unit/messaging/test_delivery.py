@@ -127,7 +127,9 @@ async def test_marketing_whose_customer_said_no_while_it_waited_is_suppressed_no
     result = await delivery.deliver(message_id=message.id, directory=directory(provider), now=morning)
     # then
     assert provider.sent == []
-    assert result.message.status == "suppressed" and "since it was queued" in (result.message.failure_reason or "")
+    assert result.message.status == "suppressed" and "since it was queued" in (
+        result.message.failure_reason or ""
+    )
 
 
 async def test_transient_failures_keep_the_message_queued_until_the_last_attempt(db: None) -> None:
