@@ -51,9 +51,17 @@ def validate_mode(value: str | None) -> str | None:
 
 def allows_marketing(*, customer: Customer, consent_mode: str) -> bool:
     """Whether the customer's consent (not the suppression list) lets marketing through."""
-    if not customer.marketing_consent:
+    return consents(
+        said=customer.marketing_consent, source=customer.consent_source, consent_mode=consent_mode
+    )
+
+
+def consents(*, said: bool, source: str, consent_mode: str) -> bool:
+    """The consent rule: a recorded no is no; a recorded yes is yes; someone who never said (``source``
+    unknown) follows the store's mode — yes under opt-out, no under opt-in."""
+    if not said:
         return False
-    return customer.consent_source != UNKNOWN or consent_mode == OPT_OUT
+    return source != UNKNOWN or consent_mode == OPT_OUT
 
 
 def _countries_literal() -> str:

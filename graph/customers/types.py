@@ -11,6 +11,7 @@ import strawberry
 from domain.commerce import models as commerce
 from domain.customers import models
 from domain.intelligence import prediction
+from domain.messaging import consent
 from graph.core.context import Info
 from graph.core.ids import to_uuid
 from graph.core.permissions import Can
@@ -53,7 +54,12 @@ class Customer:
     birth_day: int | None = strawberry.field(
         description="The birthday's day of the month in the store's calendar."
     )
-    marketing_consent: bool
+    marketing_consent: bool = strawberry.field(
+        description="What the store or the customer said about marketing; see consentSource."
+    )
+    consent_source: str = strawberry.field(
+        description="Who said it: store, customer, or unknown (never said: the store's consent mode decides)."
+    )
     orders_count: int
     total_spent: Money = strawberry.field(description="Minor units of the store currency, refunds deducted.")
     average_order_value: Money = strawberry.field(description="totalSpent / ordersCount; 0 before an order.")
@@ -95,6 +101,19 @@ class Customer:
             first=self.first_order_at,
             last=self.last_order_at,
             now=datetime.now(UTC),
+        )
+
+    @strawberry.field(
+        description=(
+            "Whether their consent lets marketing SMS reach them under the store's consent rule (opt-out or "
+            "opt-in); a number on the suppression list gets none either way (see smsSuppressions)."
+        )
+    )
+    async def consents_to_marketing(self, info: Info) -> bool:
+        tenant = await info.context.loaders.tenants.load(self.key[0])
+        consent_mode = consent.mode(tenant) if tenant is not None else consent.OPT_IN
+        return consent.consents(
+            said=self.marketing_consent, source=self.consent_source, consent_mode=consent_mode
         )
 
     @strawberry.field(description="1 − probabilityActive: how likely the customer is lost; null with it.")
@@ -175,6 +194,7 @@ class Customer:
             birth_month=customer.birth_month,
             birth_day=customer.birth_day,
             marketing_consent=customer.marketing_consent,
+            consent_source=customer.consent_source,
             orders_count=customer.orders_count,
             total_spent=customer.total_spent,
             average_order_value=customer.average_order_value,
