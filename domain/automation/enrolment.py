@@ -4,8 +4,11 @@ Every trigger ends here — the events of a batch (:func:`domain.automation.engi
 daily date pass (``domain.automation.date_triggers``) — with a list of :class:`Candidate`. One call
 costs a handful of statements whatever the number of candidates:
 
-1. the journey's row is locked (``FOR UPDATE``) so enrolments of one journey are serial and its cap
-   holds under concurrency; a journey that is no longer active enrols nobody;
+1. the journey's row is locked (``FOR NO KEY UPDATE``) so enrolments of one journey are serial and
+   its cap holds under concurrency; a journey that is no longer active enrols nobody. Not ``FOR
+   UPDATE``: that would also conflict with the ``FOR KEY SHARE`` lock every insert of a run or step
+   event takes on the journey through its foreign key, so enrolling and advancing runs would wait for
+   each other's whole transaction;
 2. conditions: ``order_total`` against the candidates' orders (one look-up), ``audience`` and
    ``in_segment`` compiled by :mod:`domain.segments.compiler` into one statement over the candidates;
 3. one ``SELECT … FROM unnest(…)`` applies the entry rule and the open-run rule in its ``WHERE`` and
@@ -82,7 +85,7 @@ class EnrolledRun:
 
 _LOCK = """
 SELECT status, version, definition::text AS definition, enrolled_count FROM automations
-WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE
 """
 
 _ORDER_TOTALS = "SELECT id, total FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[])"
