@@ -214,7 +214,8 @@ class AutomationPayload:
 
 class DefinitionErrorsAsData(DomainErrorsAsData):
     """Errors as data, with every problem of an invalid definition as its own error: the code INVALID
-    (or the template's own, such as UNKNOWN_VARIABLE) and the path in the definition JSON."""
+    (or the template's own, such as UNKNOWN_VARIABLE) and the path in the definition JSON. Serves every
+    mutation that takes a definition, each with its own payload, error type and codes."""
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
@@ -222,11 +223,11 @@ class DefinitionErrorsAsData(DomainErrorsAsData):
         try:
             return await super().resolve_async(next_, source, info, **kwargs)
         except InvalidDefinition as exc:
-            codes = AutomationErrorCode.__members__
-            return AutomationPayload(
+            codes = self.codes.__members__
+            return self.payload(
                 errors=[
-                    AutomationError(
-                        code=codes.get(problem.code, AutomationErrorCode.INVALID),
+                    self.error(
+                        code=codes.get(problem.code, codes["INVALID"]),
                         field=problem.field,
                         message=problem.message,
                     )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from domain.automation import service as automations
-from domain.automation.definition import InvalidDefinition
 from domain.automation.dry_run import MAX_DAYS, MIN_DAYS, DryRun, dry_run
 from domain.automation.dry_run_walk import Sample, StepTally
 from domain.errors import DomainError
-from graph.automation.types import WRITE
+from graph.automation.types import WRITE, DefinitionErrorsAsData
 from graph.core.context import Info
-from graph.core.errors import DomainErrorsAsData
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.scalars import Money
 
@@ -178,29 +174,6 @@ class DryRunJourneyPayload:
     errors: list[DryRunJourneyError] = strawberry.field(default_factory=list)
 
 
-class _DryRunErrorsAsData(DomainErrorsAsData):
-    """Errors as data, every problem of an invalid definition its own error (INVALID, or the
-    template's own code) with its path, as createAutomation answers them."""
-
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
-    ) -> Any:
-        try:
-            return await super().resolve_async(next_, source, info, **kwargs)
-        except InvalidDefinition as exc:
-            codes = DryRunJourneyErrorCode.__members__
-            return DryRunJourneyPayload(
-                errors=[
-                    DryRunJourneyError(
-                        code=codes.get(problem.code, DryRunJourneyErrorCode.INVALID),
-                        field=problem.field,
-                        message=problem.message,
-                    )
-                    for problem in exc.problems
-                ]
-            )
-
-
 @strawberry.type
 class DryRunJourneyMutation:
     @strawberry.mutation(
@@ -210,7 +183,7 @@ class DryRunJourneyMutation:
             "Writes nothing: the same request again answers the same."
         ),
         permission_classes=WRITE,
-        extensions=[_DryRunErrorsAsData(DryRunJourneyPayload, DryRunJourneyError, DryRunJourneyErrorCode)],
+        extensions=[DefinitionErrorsAsData(DryRunJourneyPayload, DryRunJourneyError, DryRunJourneyErrorCode)],
     )
     async def dry_run_journey(
         self,
