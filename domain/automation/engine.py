@@ -66,7 +66,11 @@ __all__ = [
     "EnrolledRun",
     "advance",
     "advance_locked",
+    "goal_reached",
     "handle",
+    "move",
+    "position",
+    "record_all",
 ]
 
 PENDING: Final = "pending"
@@ -282,12 +286,12 @@ async def advance_locked(run: AutomationRun, *, now: datetime, definitions: Defi
     subject = await _subject(run, definitions)
     queued: list[UUID] = []
     for _ in range(len(definition.steps) + 1):  # forward jumps only: each step at most once per call
-        index = _position(run, definition)
+        index = position(run, definition)
         if index is None:
             await _finish(run, COMPLETED, now=now)
             break
         step = definition.steps[index]
-        if await _goal_reached(run, definition, subject, now):
+        if await goal_reached(run, definition, subject, now):
             await _record(run, step.id, step.type, steps.EXITED, now, note="A goal was reached.")
             await _finish(run, EXITED, now=now, reason=GOAL)
             break
@@ -304,7 +308,7 @@ async def advance_locked(run: AutomationRun, *, now: datetime, definitions: Defi
                 outcome = await steps.execute(
                     step, run_id=run.id, context=run.context, subject=subject, now=now
                 )
-                _move(run, definition, index, outcome, now)
+                move(run, definition, index, outcome, now)
                 await run.save()
                 await _record(
                     run,
@@ -332,13 +336,13 @@ async def advance_locked(run: AutomationRun, *, now: datetime, definitions: Defi
     return queued
 
 
-def _position(run: AutomationRun, definition: JourneyDefinition) -> int | None:
+def position(run: AutomationRun, definition: JourneyDefinition) -> int | None:
     if run.current_step_id is None:
         return run.current_step if run.current_step < len(definition.steps) and not run.finished_at else None
     return definition.step_index(run.current_step_id)
 
 
-def _move(
+def move(
     run: AutomationRun, definition: JourneyDefinition, index: int, outcome: steps.Outcome, now: datetime
 ) -> None:
     """The run's new position after a step."""
@@ -361,7 +365,7 @@ def _move(
         run.state = PENDING
 
 
-async def _goal_reached(
+async def goal_reached(
     run: AutomationRun, definition: JourneyDefinition, subject: steps.Subject, now: datetime
 ) -> bool:
     if checks.lapse_over(run.context, subject.customer.last_order_at):
@@ -411,6 +415,47 @@ async def _record(
         credit_amount=credit_amount,
         coupon_id=coupon_id,
         note=note[:500],
+    )
+
+
+_RECORD_ALL = """
+INSERT INTO automation_step_events (tenant_id, automation_id, run_id, automation_version, step_id,
+    step_type, outcome, occurred_at, message_id, credit_amount, coupon_id, note)
+SELECT $1, u.automation_id, u.run_id, u.version, u.step_id, u.step_type, u.outcome, $2, u.message_id,
+    u.credit_amount, u.coupon_id, u.note
+FROM unnest($3::uuid[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::uuid[],
+    $10::bigint[], $11::uuid[], $12::text[]) WITH ORDINALITY
+    AS u(automation_id, run_id, version, step_id, step_type, outcome, message_id, credit_amount,
+         coupon_id, note, n)
+ORDER BY u.n
+"""
+
+
+async def record_all(done: Sequence[tuple[AutomationRun, str, str, steps.Outcome]], now: datetime) -> None:
+    """The step events of many runs' steps (run, step id, step type, outcome) in one statement, as
+    :func:`_record` writes one."""
+    if not done:
+        return
+    runs = [run for run, _, _, _ in done]
+    outcomes = [outcome for _, _, _, outcome in done]
+    await Tortoise.get_connection(
+        "default"
+    ).execute_query(
+        _RECORD_ALL,
+        [
+            runs[0].tenant_id,  # type: ignore[attr-defined]
+            now,
+            [run.automation_id for run in runs],  # type: ignore[attr-defined]
+            [run.id for run in runs],
+            [run.automation_version for run in runs],
+            [step_id for _, step_id, _, _ in done],
+            [step_type for _, _, step_type, _ in done],
+            [outcome.outcome for outcome in outcomes],
+            [outcome.message_id for outcome in outcomes],
+            [outcome.credit_amount for outcome in outcomes],
+            [outcome.coupon_id for outcome in outcomes],
+            [outcome.note[:500] for outcome in outcomes],
+        ],
     )
 
 

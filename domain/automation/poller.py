@@ -3,8 +3,10 @@
 Every open run is a row with ``due_at`` (a new run is due at once, a waiting one when its wait ends).
 :func:`poll` takes a store's due runs in batches, ``FOR UPDATE SKIP LOCKED``, under the store's
 advisory lock (``pg_try_advisory_xact_lock``), so one poller at a time works on a store and a second
-returns at once (``busy``). Each run is advanced in its own savepoint; the batch commits as one
-transaction. So a step is done exactly once however the work is woken:
+returns at once (``busy``). First the batch's runs whose next step is a grant are granted together,
+set-based (:func:`grant_together`); then each run is advanced, from wherever it now is, in its own
+savepoint; the batch commits as one transaction. So a step is done exactly once however the work is
+woken:
 
 - Redis only wakes workers (a wake-up at each due time, and a cron every few seconds that asks
   PostgreSQL which stores have due runs); a flushed Redis loses wake-ups, never work;
@@ -20,19 +22,34 @@ does one of the run itself (its version is gone).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from tortoise import Tortoise
 from tortoise.transactions import in_transaction
 
-from domain.automation.engine import WAITING, Definitions, advance_locked
+from domain.automation import steps
+from domain.automation.definition import GrantCashbackStep, GrantCreditStep
+from domain.automation.engine import (
+    OPEN_STATES,
+    WAITING,
+    Definitions,
+    advance_locked,
+    goal_reached,
+    move,
+    position,
+    record_all,
+)
 from domain.automation.models import AutomationRun
 from domain.errors import DomainError
+from domain.incentives import bulk_grants
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +122,7 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
         runs = {run.id: run for run in await AutomationRun.filter(tenant_id=tenant_id, id__in=ids)}
         definitions = Definitions()
         await definitions.prefetch(tenant_id, list(runs.values()))
+        await grant_together([runs[run_id] for run_id in ids], now=now, definitions=definitions)
         for run_id in ids:
             run = runs[run_id]
             result.taken += 1
@@ -121,6 +139,132 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
             if run.state == WAITING:
                 result.wake_at.add(run.due_at)
     return result
+
+
+@dataclass(frozen=True)
+class _Granting:
+    run: AutomationRun
+    step: GrantCashbackStep | GrantCreditStep
+    index: int
+    planned: steps.PlannedGrant
+
+
+async def grant_together(runs: Sequence[AutomationRun], *, now: datetime, definitions: Definitions) -> None:
+    """Carry out, set-based, the grant step that is next for the batch's runs, before they are
+    advanced one by one; each of those runs then goes on from the step after its grant.
+
+    A run is taken here only when the one-by-one path would do nothing else first and nothing but a
+    ledger entry: it is open and due, its next step is ``grant_cashback`` or ``grant_credit``, no goal
+    holds before that step (checked as :func:`domain.automation.engine.advance_locked` checks it), the
+    grant is not zero, and no other run of the batch is its customer's (whose steps could change what
+    this run's goals see). Everything else — and every run, if the set-based grant fails at all (its
+    savepoint rolls back) — is left to the one-by-one path, which stays the reference.
+
+    One grant of all the entries (:func:`domain.incentives.bulk_grants.grant_all`, on the same keys
+    ``run:<run id>:step:<step id>``), one insert of the step events and one update of the runs.
+    """
+    taken = await _grants_due(runs, now=now, definitions=definitions)
+    if not taken:
+        return
+    tenant_id: UUID = taken[0].run.tenant_id  # type: ignore[attr-defined]
+    kept = [
+        (t.run.context, t.run.state, t.run.current_step_id, t.run.current_step, t.run.finished_at)
+        for t in taken
+    ]
+    try:
+        async with in_transaction() as connection:
+            amounts = await bulk_grants.grant_all(
+                tenant_id=tenant_id,
+                grants=[
+                    bulk_grants.Grant(
+                        customer_id=t.run.customer_id,  # type: ignore[attr-defined]
+                        amount=t.planned.amount,
+                        kind=t.planned.kind,
+                        idempotency_key=steps.step_key(t.run.id, t.step.id),
+                        available_at=t.planned.available_at,
+                        expires_at=t.planned.expires_at,
+                        order_id=t.planned.order_id,
+                        note=t.planned.note,
+                    )
+                    for t in taken
+                ],
+                now=now,
+            )
+            done = []
+            for t in taken:
+                amount = amounts[steps.step_key(t.run.id, t.step.id)]
+                outcome = steps.granted(t.planned, amount=amount, context=t.run.context)
+                move(t.run, await definitions.of(t.run), t.index, outcome, now)
+                done.append((t.run, t.step.id, t.step.type, outcome))
+            await connection.execute_query(_MOVE, _moves([t.run for t in taken]))
+            await record_all(done, now)
+    except Exception:  # the one-by-one path does these runs, and says what went wrong with each
+        logger.exception("the batch's grants could not be made together; granting one by one")
+        for t, (context, state, step_id, step, finished_at) in zip(taken, kept, strict=True):
+            t.run.context, t.run.state, t.run.current_step_id = context, state, step_id
+            t.run.current_step, t.run.finished_at = step, finished_at
+
+
+async def _grants_due(
+    runs: Sequence[AutomationRun], *, now: datetime, definitions: Definitions
+) -> list[_Granting]:
+    customers = Counter(run.customer_id for run in runs)  # type: ignore[attr-defined]
+    taken: list[_Granting] = []
+    for run in runs:
+        customer = definitions.customers.get(run.customer_id)  # type: ignore[attr-defined]
+        if run.state not in OPEN_STATES or run.due_at > now or customer is None:
+            continue
+        if customers[run.customer_id] > 1:  # type: ignore[attr-defined]
+            continue
+        try:
+            definition = await definitions.of(run)
+        except DomainError:
+            continue
+        index = position(run, definition)
+        if index is None:
+            continue
+        step = definition.steps[index]
+        if not isinstance(step, GrantCashbackStep | GrantCreditStep):
+            continue
+        order_id: UUID | None = run.order_id  # type: ignore[attr-defined]
+        order = definitions.orders.get(order_id) if order_id else None
+        subject = steps.Subject(
+            tenant=await definitions.tenant(run.tenant_id),  # type: ignore[attr-defined]
+            customer=customer,
+            order=order,
+        )
+        if await goal_reached(run, definition, subject, now):
+            continue
+        try:
+            planned = steps.plan_grant(step, subject=subject, now=now)
+        except DomainError:
+            continue
+        if planned is not None:
+            taken.append(_Granting(run, step, index, planned))
+    return taken
+
+
+_MOVE = """
+UPDATE automation_runs AS r
+SET context = u.context::jsonb, state = u.state, current_step_id = u.step_id, current_step = u.step,
+    finished_at = u.finished_at, updated_at = now()
+FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
+    AS u(id, context, state, step_id, step, finished_at)
+WHERE r.tenant_id = $1 AND r.id = u.id
+"""
+
+
+def _moves(runs: Sequence[AutomationRun]) -> list[Any]:
+    tenant_id: UUID = runs[0].tenant_id  # type: ignore[attr-defined]
+    return [
+        tenant_id,
+        [run.id for run in runs],
+        [json.dumps(run.context) for run in runs],
+        [run.state for run in runs],
+        [run.current_step_id for run in runs],
+        [run.current_step for run in runs],
+        [run.finished_at for run in runs],
+    ]
 
 
 async def drain(

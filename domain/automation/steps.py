@@ -98,10 +98,8 @@ async def execute(
         return _wait(step, context=context, subject=subject, now=now)
     if isinstance(step, SendSmsStep):
         return await _send_sms(step, key=key, context=context, subject=subject, now=now)
-    if isinstance(step, GrantCashbackStep):
-        return await _grant_cashback(step, key=key, context=context, subject=subject, now=now)
-    if isinstance(step, GrantCreditStep):
-        return await _grant_credit(step, key=key, context=context, subject=subject, now=now)
+    if isinstance(step, GrantCashbackStep | GrantCreditStep):
+        return await _grant(step, key=key, context=context, subject=subject, now=now)
     if isinstance(step, IssueCouponStep):
         return await _issue_coupon(step, key=key, context=context, subject=subject, now=now)
     if isinstance(step, BranchStep):
@@ -209,9 +207,27 @@ async def message_facts(
     )
 
 
-async def _grant_cashback(
-    step: GrantCashbackStep, *, key: str, context: dict[str, Any], subject: Subject, now: datetime
-) -> Outcome:
+@dataclass(frozen=True)
+class PlannedGrant:
+    """The ledger entry a grant step gives its run's customer (see :func:`plan_grant`)."""
+
+    kind: str
+    amount: int
+    available_at: datetime
+    expires_at: datetime | None
+    order_id: UUID | None
+    note: str
+
+
+def plan_grant(
+    step: GrantCashbackStep | GrantCreditStep, *, subject: Subject, now: datetime
+) -> PlannedGrant | None:
+    """What a ``grant_cashback`` or ``grant_credit`` step grants at ``now`` (None: cashback came to
+    zero). ``ORDER_MISSING`` when a cashback run's order is gone. One definition for the run-by-run
+    path and the poll batch's set-based one (:mod:`domain.incentives.bulk_grants`)."""
+    if isinstance(step, GrantCreditStep):
+        expires_at = now + timedelta(days=step.expires_after_days) if step.expires_after_days else None
+        return PlannedGrant(ledger.CREDIT, step.amount, now, expires_at, None, "Journey credit")
     order = subject.order
     if order is None:
         raise DomainError("ORDER_MISSING", "The order this run was enrolled for no longer exists.")
@@ -219,46 +235,46 @@ async def _grant_cashback(
         total=order.total, shipping_total=order.shipping_total, refunded_total=order.refunded_total
     )
     if amount == 0:
-        return Outcome(SKIPPED, note="Cashback came to zero; nothing granted.")
+        return None
     available_at = now + timedelta(days=step.available_after_days)
     expires_at = available_at + timedelta(days=step.expires_after_days) if step.expires_after_days else None
-    entry = await ledger.grant(
-        tenant_id=subject.tenant.id,
-        customer_id=subject.customer.id,
-        amount=amount,
-        kind=ledger.CASHBACK,
-        idempotency_key=key,
-        available_at=available_at,
-        expires_at=expires_at,
-        order_id=order.id,
-        note=f"Cashback for order {order.number or order.external_id}",
-        now=now,
-    )
-    updated = {**context, "cashback": int(context.get("cashback", 0)) + entry.amount}
-    if expires_at is not None:
-        updated["credit_expires_at"] = expires_at.isoformat()
-    return Outcome(DONE, credit_amount=entry.amount, context=updated)
+    note = f"Cashback for order {order.number or order.external_id}"
+    return PlannedGrant(ledger.CASHBACK, amount, available_at, expires_at, order.id, note)
 
 
-async def _grant_credit(
-    step: GrantCreditStep, *, key: str, context: dict[str, Any], subject: Subject, now: datetime
+def granted(planned: PlannedGrant, *, amount: int, context: dict[str, Any]) -> Outcome:
+    """The outcome of a grant step whose entry (written now or before, on its key) is ``amount``."""
+    name = "cashback" if planned.kind == ledger.CASHBACK else "credit"
+    updated = {**context, name: int(context.get(name, 0)) + amount}
+    if planned.expires_at is not None:
+        updated["credit_expires_at"] = planned.expires_at.isoformat()
+    return Outcome(DONE, credit_amount=amount, context=updated)
+
+
+async def _grant(
+    step: GrantCashbackStep | GrantCreditStep,
+    *,
+    key: str,
+    context: dict[str, Any],
+    subject: Subject,
+    now: datetime,
 ) -> Outcome:
-    expires_at = now + timedelta(days=step.expires_after_days) if step.expires_after_days else None
+    planned = plan_grant(step, subject=subject, now=now)
+    if planned is None:
+        return Outcome(SKIPPED, note="Cashback came to zero; nothing granted.")
     entry = await ledger.grant(
         tenant_id=subject.tenant.id,
         customer_id=subject.customer.id,
-        amount=step.amount,
-        kind=ledger.CREDIT,
+        amount=planned.amount,
+        kind=planned.kind,
         idempotency_key=key,
-        available_at=now,
-        expires_at=expires_at,
-        note="Journey credit",
+        available_at=planned.available_at,
+        expires_at=planned.expires_at,
+        order_id=planned.order_id,
+        note=planned.note,
         now=now,
     )
-    updated = {**context, "credit": int(context.get("credit", 0)) + entry.amount}
-    if expires_at is not None:
-        updated["credit_expires_at"] = expires_at.isoformat()
-    return Outcome(DONE, credit_amount=entry.amount, context=updated)
+    return granted(planned, amount=entry.amount, context=context)
 
 
 async def _issue_coupon(
