@@ -287,7 +287,7 @@ async def run(orders: int, seed: int, limit: float, prior: int) -> str:
         }
         queue = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE_NAME)
         await queue.flushdb()
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)  # absent when the services are the environment's
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - absent with the environment's services
         log = (BENCH_DIR / "cashback-worker.log").open("w")
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is timed
             [str(Path(sys.executable).with_name("revisit")), "worker"],
