@@ -324,3 +324,27 @@ async def test_a_goal_still_exits_the_run_before_the_batch_grants(db: None) -> N
 async def _waiting_at_least(count: int) -> bool:
     [row] = await Tortoise.get_connection("default").execute_query_dict(_WAITING)
     return int(row["waiting"]) >= count
+
+
+async def test_when_the_set_based_grant_fails_the_runs_are_granted_one_by_one(db: None) -> None:
+    """One customer's ledger would go below zero (a pending line of -5,000 and nothing pending to
+    cover it): the set-based grant is refused as a whole, its savepoint rolls back, and the one-by-one
+    path grants the other runs and fails only that customer's run, with the reason."""
+    # given
+    tenant, customers, orders = await a_store("Batched", GRANTS_THEN_SMS)
+    runs = await enrol(tenant, orders)
+    await Tortoise.get_connection("default").execute_query(
+        "INSERT INTO credit_entries (id, tenant_id, customer_id, kind, amount, available_at,"
+        " idempotency_key, note, created_at) VALUES (gen_random_uuid(), $1, $2, 'reversal', -5000, $3,"
+        " 'broken', '', now())",
+        [tenant.id, customers[1].id, NOW + timedelta(days=200)],
+    )
+    # when
+    result = await poller.poll(tenant_id=tenant.id, now=NOW)
+    # then
+    assert result.taken == 5
+    states = [(await AutomationRun.get(id=run.id)).state for run in runs]
+    assert states == ["completed", "failed", "completed", "completed", "completed"]
+    failed = await AutomationRun.get(id=runs[1].id)
+    assert failed.last_error == "Step cashback: A credit balance may not go below zero. (NEGATIVE_BALANCE)"
+    assert await CreditEntry.filter(tenant_id=tenant.id, kind="cashback").count() == 3
