@@ -16,11 +16,13 @@ from strawberry.dataloader import DataLoader
 
 from domain.automation.models import Automation, AutomationStepEvent, AutomationVersion
 from domain.commerce.models import Order, OrderItem
+from domain.coupons.models import CouponTemplate
 from domain.customers.models import Customer
 from domain.intelligence import bgnbd
 from domain.tenancy.models import Tenant
 from graph.automation.dataloaders import load_automation_versions, load_automations, load_step_events
 from graph.core.batching import TenantKey
+from graph.coupons.dataloaders import load_coupon_templates
 from graph.customers.dataloaders import (
     customer_references,
     load_credit_balances,
@@ -45,6 +47,7 @@ class DataLoaders:
     automations: DataLoader[TenantKey, Automation | None]
     automation_versions: DataLoader[TenantKey, list[AutomationVersion]]
     automation_step_events: DataLoader[TenantKey, list[AutomationStepEvent]]
+    coupon_templates: DataLoader[TenantKey, CouponTemplate | None]
 
     @classmethod
     def for_request(cls, principal: Principal) -> DataLoaders:
@@ -59,4 +62,5 @@ class DataLoaders:
             automations=DataLoader(load_fn=load_automations),
             automation_versions=DataLoader(load_fn=load_automation_versions),
             automation_step_events=DataLoader(load_fn=load_step_events),
+            coupon_templates=DataLoader(load_fn=load_coupon_templates),
         )

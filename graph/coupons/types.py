@@ -11,7 +11,7 @@ from strawberry.extensions import FieldExtension
 
 from domain.coupons import models, validation
 from domain.coupons import report as reports
-from domain.coupons import service as templates
+from domain.errors import NotFound
 from graph.core.context import Info
 from graph.core.errors import errors_as_data
 from graph.core.permissions import Can
@@ -159,8 +159,10 @@ class Coupon:
     tenant_id: strawberry.Private[UUID]
 
     @strawberry.field(description="The template it was issued from.")
-    async def template(self) -> CouponTemplate:
-        found = await templates.get(tenant_id=self.tenant_id, template_id=UUID(self.template_id))
+    async def template(self, info: Info) -> CouponTemplate:
+        found = await info.context.loaders.coupon_templates.load((self.tenant_id, UUID(self.template_id)))
+        if found is None:  # templates are archived, never deleted, while codes point at them
+            raise NotFound("Coupon template")
         return CouponTemplate.from_model(found)
 
     @strawberry.field(description="The customer it was issued to; null for a shared code.")
