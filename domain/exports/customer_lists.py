@@ -26,6 +26,7 @@ from domain.customers.phones import normalise_digits
 from domain.errors import NotFound
 from domain.intelligence import bgnbd, prediction
 from domain.intelligence.store import load
+from domain.messaging import consent
 from domain.segments.models import Segment
 from domain.tenancy.service import get_tenant
 
@@ -41,6 +42,8 @@ COLUMNS: Final = (
     "city",
     "birthday",
     "marketing_consent",
+    "consent_source",
+    "consents_to_marketing",
     "tags",
     "orders_count",
     "total_spent",
@@ -63,9 +66,9 @@ _TIMES: Final = frozenset({"first_order_at", "last_order_at", "expected_next_ord
 _START: Final = UUID(int=0)
 """Below every customer id: where the first chunk starts."""
 
-_PREDICTED: Final = ("probability_active", "expected_next_order_at")
-"""Computed for the moment of the export from the row and the store's purchase model."""
-_SELECT: Final = "SELECT " + ", ".join(f"c.{column}" for column in COLUMNS if column not in _PREDICTED)
+_COMPUTED: Final = ("consents_to_marketing", "probability_active", "expected_next_order_at")
+"""Computed for the moment of the export from the row, the store's consent rule and its purchase model."""
+_SELECT: Final = "SELECT " + ", ".join(f"c.{column}" for column in COLUMNS if column not in _COMPUTED)
 _ALL: Final = f"{_SELECT} FROM customers c WHERE c.tenant_id = $1 AND c.id > $2"
 _MEMBERS: Final = (
     f"{_SELECT} FROM segment_memberships m"
@@ -108,6 +111,7 @@ class CustomerExport:
     selection: Selection
     timezone: ZoneInfo
     currency_exponent: int
+    consent_mode: str = consent.OPT_IN
     model: bgnbd.Parameters = bgnbd.PRIORS
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -136,13 +140,17 @@ class CustomerExport:
 
     def _values(self, row: dict[str, Any]) -> dict[str, Any]:
         history = {"orders": row["orders_count"], "first": row["first_order_at"], "now": self.now}
-        predicted: dict[str, Any] = {
+        said, source = row["marketing_consent"], row["consent_source"]
+        computed: dict[str, Any] = {
+            "consents_to_marketing": consent.consents(
+                said=said, source=source, consent_mode=self.consent_mode
+            ),
             "probability_active": prediction.probability_active(
                 self.model, last=row["last_order_at"], **history
             ),
             "expected_next_order_at": prediction.expected_next_order(self.model, **history),
         }
-        values = {column: predicted[column] if column in predicted else row[column] for column in COLUMNS}
+        values = {column: computed[column] if column in computed else row[column] for column in COLUMNS}
         for column in _MONEY:
             values[column] = Decimal(values[column]).scaleb(-self.currency_exponent)
         for column in _TIMES:
@@ -163,7 +171,14 @@ async def open_export(*, tenant_id: UUID, selection: Selection) -> CustomerExpor
     ):
         raise NotFound("Segment", field="segment")
     model = (await load(Tortoise.get_connection("default"), tenant_id=tenant_id)).parameters
-    return CustomerExport(tenant_id, selection, ZoneInfo(tenant.timezone), exponent(tenant.currency), model)
+    return CustomerExport(
+        tenant_id,
+        selection,
+        ZoneInfo(tenant.timezone),
+        exponent(tenant.currency),
+        consent.mode(tenant),
+        model,
+    )
 
 
 def _term(selection: Selection) -> str | None:

@@ -116,3 +116,28 @@ async def test_another_stores_segment_or_an_unknown_one_is_not_found(db: None) -
         with pytest.raises(NotFound) as missing:
             await open_export(tenant_id=owner.tenant.id, selection=Selection(segment_id=segment_id))
         assert missing.value.field == "segment"
+
+
+@pytest.mark.parametrize(("consent_mode", "never_said_consents"), [("opt_out", True), ("opt_in", False)])
+async def test_consent_columns_say_what_was_said_who_said_it_and_what_the_stores_rule_makes_of_it(
+    db: None, consent_mode: str, never_said_consents: bool
+) -> None:
+    """A customer who never said counts as consenting only in an opt-out store; a recorded answer is
+    the answer in either kind of store."""
+    # given
+    owner = await make_owner()
+    owner.tenant.consent_mode = consent_mode
+    await owner.tenant.save(update_fields=["consent_mode"])
+    await Customer.create(tenant_id=owner.tenant.id, external_id="never", consent_source="unknown")
+    await Customer.create(tenant_id=owner.tenant.id, external_id="yes", consent_source="store")
+    await Customer.create(
+        tenant_id=owner.tenant.id, external_id="no", marketing_consent=False, consent_source="customer"
+    )
+    # when
+    rows = {row["external_id"]: row for row in await _all(owner.tenant.id, Selection())}
+    # then
+    assert {key: (row["consent_source"], row["consents_to_marketing"]) for key, row in rows.items()} == {
+        "never": ("unknown", never_said_consents),
+        "yes": ("store", True),
+        "no": ("customer", False),
+    }
