@@ -34,6 +34,21 @@ def truncate_long_values(
     return event_dict
 
 
+QUIET_CRONS = ("cron:poll_journeys",)
+"""Crons that tick every few seconds as a safety net for lost wake-ups: the jobs they start are logged,
+their own start and finish lines (arq's, at INFO) are not."""
+
+
+class QuietCrons(logging.Filter):
+    """Drops arq's INFO lines about the :data:`QUIET_CRONS`; their warnings and errors still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "arq.worker" or record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(cron in message for cron in QUIET_CRONS)
+
+
 def configure(level: str = "INFO", *, json: bool = True) -> None:
     """Route stdlib and structlog records through one renderer (JSON lines, or readable in a terminal)."""
     shared: list[structlog.types.Processor] = [
@@ -63,6 +78,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
             ],
         )
     )
+    handler.addFilter(QuietCrons())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
