@@ -17,12 +17,8 @@ client sees a dropped connection (as when a network or a proxy times out on the 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -31,9 +27,9 @@ from types import TracebackType
 import httpx
 
 from revisit.services import ServiceUrls
+from tests.support.cli_process import CliProcess
 
 STARTUP_SECONDS = 60.0
-STOP_SECONDS = 15.0
 
 
 def free_port() -> int:
@@ -44,59 +40,22 @@ def free_port() -> int:
         return port
 
 
-class RevisitServer:
+class RevisitServer(CliProcess):
     """``revisit api`` in a subprocess on 127.0.0.1:``port``."""
 
-    def __init__(
-        self,
-        urls: ServiceUrls,
-        *,
-        secret_key: str,
-        log_dir: Path,
-        port: int | None = None,
-    ) -> None:
-        self.urls = urls
-        self.secret_key = secret_key
+    command = "api"
+
+    def __init__(self, urls: ServiceUrls, *, secret_key: str, log_dir: Path, port: int | None = None) -> None:
+        super().__init__(urls, secret_key=secret_key, log_dir=log_dir)
         self.port = port or free_port()
-        self.log_dir = log_dir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.pids: list[int] = []
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def start(self) -> None:
         """Start a new process and wait until it is ready (PostgreSQL and Redis answer)."""
-        if self.running:
-            raise RuntimeError("the Revisit server is already running")
-        env = {
-            **os.environ,
-            "REVISIT_DATABASE_URL": self.urls.database_url,
-            "REVISIT_REDIS_URL": self.urls.redis_url,
-            "REVISIT_SECRET_KEY": self.secret_key,
-            "REVISIT_DATA_DIR": str(self.log_dir / "revisit-data"),
-            "REVISIT_LOG_LEVEL": "WARNING",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "revisit.cli",
-            "api",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        with (self.log_dir / f"revisit-api-{len(self.pids) + 1}.log").open("wb") as log:
-            self.process = subprocess.Popen(
-                command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
-        self.pids.append(self.process.pid)
+        self.spawn(["--host", "127.0.0.1", "--port", str(self.port)], {"REVISIT_LOG_LEVEL": "WARNING"})
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
@@ -117,32 +76,6 @@ class RevisitServer:
         raise RuntimeError(
             f"revisit api was not ready in {STARTUP_SECONDS:.0f} s ({last}):\n{self.log_tail()}"
         )
-
-    def stop(self) -> None:
-        """Stop the process politely (SIGTERM: the CLI's own shutdown), forcibly if it lingers."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_SECONDS)
-
-    def log_tail(self, characters: int = 4000) -> str:
-        return "\n".join(
-            path.read_text(errors="replace")[-characters:]
-            for path in sorted(self.log_dir.glob("revisit-api-*.log"))
-        )
-
-    def __enter__(self) -> RevisitServer:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 class AnswerDroppingProxy:
