@@ -65,7 +65,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-import socket
 import threading
 import time
 from collections import deque
@@ -76,11 +75,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.threaded_server import ThreadedServer
 
 DEFAULT_API_KEY = "test-kavenegar-api-key"
 DEFAULT_SENDER = "10004346"
@@ -167,9 +167,6 @@ class KavenegarServer:
         self.receive_calls: list[dict[str, str]] = []
         self._next_inbound = 40_000_001
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
         self.app = Starlette(
             routes=[
                 Route("/v1/{api_key}/sms/send.json", self._send, methods=_ALL_METHODS),
@@ -179,15 +176,14 @@ class KavenegarServer:
                 Route("/v1/{api_key}/{rest:path}", self._unknown_method, methods=_ALL_METHODS),
             ]
         )
+        self._http = ThreadedServer(self.app, name="Kavenegar test server")
 
     # -- scripting and inspection -------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``: pass it as the provider's ``base_url``."""
-        if self._port is None:
-            raise RuntimeError("the Kavenegar server is not running")
-        return f"http://127.0.0.1:{self._port}"
+        return self._http.base_url
 
     def fail_next(
         self, status_code: int, times: int = 1, *, message: str | None = None, body: str | None = None
@@ -256,48 +252,11 @@ class KavenegarServer:
 
     def start(self, timeout: float = 10.0) -> None:
         """Start serving on a free port of 127.0.0.1 in a background thread; return once it listens."""
-        if self._thread is not None:
-            raise RuntimeError("the Kavenegar server is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            loop="asyncio",
-            http="h11",
-            ws="none",
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="kavenegar-test-server", daemon=True
-        )
-        self._server, self._thread = server, thread
-        thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                sock.close()
-                raise RuntimeError("the Kavenegar test server did not start")
-            time.sleep(0.005)
+        self._http.start(timeout)
 
     def stop(self) -> None:
         """Stop serving and wait for the thread (stalled requests are cut off after a second)."""
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.should_exit = True
-        thread.join(timeout=5)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout=5)
-        self._server = self._thread = None
-        self._port = None
+        self._http.stop()
 
     def __enter__(self) -> KavenegarServer:
         self.start()

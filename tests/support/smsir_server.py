@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
 import time
 import uuid
@@ -38,11 +37,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.support.threaded_server import ThreadedServer
 
 DEFAULT_API_KEY = "test-smsir-api-key"
 DEFAULT_LINE = "30007732"
@@ -97,9 +97,6 @@ class SmsirServer:
         self._script: deque[_Scripted] = deque()
         self._next_id = FIRST_MESSAGE_ID
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
         self.app = Starlette(
             routes=[
                 Route("/v1/send/bulk", self._bulk, methods=["POST"]),
@@ -112,12 +109,11 @@ class SmsirServer:
                 Route("/v1/credit", self._credit, methods=["GET"]),
             ]
         )
+        self._http = ThreadedServer(self.app, name="sms.ir test server")
 
     @property
     def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("the sms.ir server is not running")
-        return f"http://127.0.0.1:{self._port}"
+        return self._http.base_url
 
     # -- scripting and inspection -------------------------------------------------------------
 
@@ -159,45 +155,12 @@ class SmsirServer:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            loop="asyncio",
-            http="h11",
-            ws="none",
-            lifespan="off",
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=1,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="smsir-test-server", daemon=True
-        )
-        self._server, self._thread = server, thread
-        thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                sock.close()
-                raise RuntimeError("the sms.ir test server did not start")
-            time.sleep(0.005)
+        """Start serving on a free port of 127.0.0.1 in a background thread; return once it listens."""
+        self._http.start(timeout)
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
-            return
-        server.should_exit = True
-        thread.join(timeout=5)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(timeout=5)
-        self._server = self._thread = None
-        self._port = None
+        """Stop serving and wait for the thread (stalled requests are cut off after a second)."""
+        self._http.stop()
 
     # -- the protocol --------------------------------------------------------------------------
 
