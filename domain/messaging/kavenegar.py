@@ -79,13 +79,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from domain.customers.phones import mask_phone
+from domain.messaging.http_provider import HttpProvider
 from domain.messaging.providers import (
     DeliveryReport,
     DeliveryStatus,
@@ -123,7 +123,7 @@ FINAL_STATUS: dict[int, DeliveryStatus] = {
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
 
 
-class KavenegarProvider:
+class KavenegarProvider(HttpProvider):
     """Sends SMS through Kavenegar's REST API. Pass ``client`` to share a connection pool.
 
     A client created here is closed by :meth:`aclose` (or ``async with``); a client passed in is
@@ -142,27 +142,8 @@ class KavenegarProvider:
         if not api_key.strip():
             raise ValueError("Kavenegar needs an API key")
         self._api_key = api_key
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._client = client if client is not None else httpx.AsyncClient()
-        self._owns_client = client is None
+        super().__init__(base_url=base_url, timeout=timeout, client=client)
         self._root = f"{self.base_url}/v1/{quote(api_key, safe='')}"
-
-    def __repr__(self) -> str:
-        return f"KavenegarProvider(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this provider created it."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> KavenegarProvider:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         """Send one SMS; see the module docstring for what is retried and what is final."""

@@ -42,12 +42,12 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any, Final
 
 import httpx
 
 from domain.customers.phones import mask_phone
+from domain.messaging.http_provider import HttpProvider
 from domain.messaging.providers import (
     DeliveryReport,
     DeliveryStatus,
@@ -82,7 +82,7 @@ FINAL_STATE: Final[dict[int, DeliveryStatus]] = {
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.LocalProtocolError)
 
 
-class SmsirProvider:
+class SmsirProvider(HttpProvider):
     """Sends SMS through sms.ir's REST API from ``line`` (or the sender each call names)."""
 
     name = "smsir"
@@ -100,26 +100,7 @@ class SmsirProvider:
             raise ValueError("sms.ir needs an API key")
         self._headers = {"X-API-KEY": api_key, "Accept": "application/json"}
         self.line = line
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._client = client if client is not None else httpx.AsyncClient()
-        self._owns_client = client is None
-
-    def __repr__(self) -> str:
-        return f"SmsirProvider(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this provider created it."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> SmsirProvider:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
+        super().__init__(base_url=base_url, timeout=timeout, client=client)
 
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         """Send one SMS with ``send/bulk``; see the module docstring for the errors."""
