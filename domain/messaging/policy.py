@@ -34,9 +34,10 @@ from zoneinfo import ZoneInfo
 
 from tortoise import Tortoise
 
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.messaging.consent import OPT_IN, OPT_OUT, mode, validate_mode
 from domain.tenancy.models import Tenant
+from domain.tenancy.service import get_tenant
 
 Purpose = Literal["marketing", "transactional"]
 WhenCapped = Literal["skip", "defer"]
@@ -257,9 +258,7 @@ async def update_settings(
     ``opt_out`` or None (the country's norm). Switching to opt-in suppresses the marketing still
     queued for customers who never said. ``INVALID`` names the field at fault and changes nothing;
     setting the same values again changes nothing either."""
-    tenant = await Tenant.get_or_none(id=tenant_id)
-    if tenant is None:
-        raise NotFound("Store", field="tenantId")
+    tenant = await get_tenant(tenant_id=tenant_id, field="tenantId")
     changes: dict[str, object] = {}
     if not isinstance(quiet_hours_start, Keep):
         changes["quiet_hours_start"] = parse_time(quiet_hours_start, field="quietHoursStart")

@@ -153,10 +153,11 @@ async def roles_of_user(*, user_id: UUID) -> dict[str, frozenset[str]]:
     return {key: frozenset(value) for key, value in roles.items()}
 
 
-async def get_tenant(*, tenant_id: UUID) -> Tenant:
+async def get_tenant(*, tenant_id: UUID, field: str | None = None) -> Tenant:
+    """The store, or ``NOT_FOUND`` (naming ``field``, the input that chose it, when given)."""
     tenant = await Tenant.get_or_none(id=tenant_id)
     if tenant is None:
-        raise NotFound("Store")
+        raise NotFound("Store", field=field)
     return tenant
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID
 
 import strawberry
 
-from domain.errors import NotFound
 from domain.messaging import suppressions, templates
-from domain.tenancy.models import Tenant
+from domain.tenancy.service import get_tenant
 from graph.core.context import Info
 from graph.core.ids import optional_uuid
 from graph.core.pagination import Connection, paginate
@@ -32,13 +30,6 @@ class TemplateValueInput:
     value: str = strawberry.field(description="At most 500 characters.")
 
 
-async def _tenant(tenant_id: UUID) -> Tenant:
-    tenant = await Tenant.get_or_none(id=tenant_id)
-    if tenant is None:
-        raise NotFound("Store", field="tenantId")
-    return tenant
-
-
 @strawberry.type
 class SendingPolicyQuery:
     @strawberry.field(
@@ -47,7 +38,7 @@ class SendingPolicyQuery:
     )
     async def sending_policy(self, info: Info, tenant_id: strawberry.ID | None = None) -> SendingPolicy:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        return SendingPolicy.from_tenant(await _tenant(scope))
+        return SendingPolicy.from_tenant(await get_tenant(tenant_id=scope, field="tenantId"))
 
     @strawberry.field(
         description=(
@@ -69,7 +60,9 @@ class SendingPolicyQuery:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
         wanted = None
         if phone is not None:
-            wanted = suppressions.phone_of(phone, country=(await _tenant(scope)).country)
+            wanted = suppressions.phone_of(
+                phone, country=(await get_tenant(tenant_id=scope, field="tenantId")).country
+            )
         return await paginate(
             suppressions.list_suppressions(tenant_id=scope, phone=wanted, include_lifted=include_lifted),
             first=first,
@@ -103,7 +96,7 @@ class SendingPolicyQuery:
         result = templates.preview(
             template,
             purpose=purpose.value,
-            tenant=await _tenant(scope),
+            tenant=await get_tenant(tenant_id=scope, field="tenantId"),
             now=datetime.now(UTC),
             values=given,
             price=info.context.settings.sms_part_price,

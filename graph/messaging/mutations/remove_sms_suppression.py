@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 import strawberry
 from tortoise.transactions import in_transaction
 
-from domain.errors import NotFound
 from domain.messaging import suppressions
-from domain.tenancy.models import Tenant
+from domain.tenancy.service import get_tenant
 from graph.core.context import Info
 from graph.core.ids import optional_uuid
 from graph.messaging.policy_types import (
@@ -36,9 +35,7 @@ class RemoveSmsSuppressionMutation:
         self, info: Info, phone: str, tenant_id: strawberry.ID | None = None
     ) -> SmsSuppressionPayload:
         scope = info.context.require_tenant(optional_uuid(tenant_id))
-        tenant = await Tenant.get_or_none(id=scope)
-        if tenant is None:
-            raise NotFound("Store", field="tenantId")
+        tenant = await get_tenant(tenant_id=scope, field="tenantId")
         principal = info.context.principal
         async with in_transaction():
             row = await suppressions.lift(
