@@ -21,7 +21,7 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from domain.automation import service as automations
-from domain.automation.definition import AutomationDefinition
+from domain.automation.definition import JourneyDefinition
 from domain.automation.models import Automation
 from domain.events.models import IngestedEvent
 from domain.events.processing import ProcessReport, drain
@@ -146,7 +146,7 @@ async def ensure_demo_store(
     say("Creating and activating the cashback automation")
     async with in_transaction():
         automation = await automations.create(
-            tenant_id=tenant_id, name=CASHBACK_NAME, definition=AutomationDefinition.model_validate(CASHBACK)
+            tenant_id=tenant_id, name=CASHBACK_NAME, definition=JourneyDefinition.model_validate(CASHBACK)
         )
         await automations.activate(tenant_id=tenant_id, automation_id=automation.id, now=datetime.now(UTC))
     return await _summary(tenant_id, data_dir, created=True)

@@ -86,7 +86,6 @@ __all__ = [
     "AnyCheck",
     "AnyStep",
     "AudienceCondition",
-    "AutomationDefinition",
     "BranchStep",
     "ExitIfStep",
     "GrantCashbackStep",
@@ -274,10 +273,6 @@ class JourneyDefinition(Part):
     def to_json(self) -> dict[str, Any]:
         """The definition as stored: plain JSON (percentages as strings, so nothing is rounded)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-AutomationDefinition = JourneyDefinition
-"""The name the first release used."""
 
 
 def _at(loc: tuple[str | int, ...], code: str, message: str) -> PydanticCustomError:

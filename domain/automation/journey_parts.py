@@ -10,8 +10,6 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from domain.messaging.templates import MESSAGE_VARIABLES
-
 SCHEMA_VERSION: Final = 2
 MAX_STEPS: Final = 50
 MAX_CONDITIONS: Final = 20
@@ -19,12 +17,6 @@ MAX_AMOUNT: Final = 10**12
 """The most one step grants, in minor units (a trillion rials is far beyond any store's gift)."""
 MAX_CAP: Final = 10_000_000
 MAX_TAG: Final = 64
-
-TEMPLATE_VARIABLES: Final = MESSAGE_VARIABLES
-"""Placeholders a ``send_sms`` template may use — the messaging module's (:mod:`domain.messaging.templates`):
-the customer's first name, the store's name, the credit this run granted, the customer's balance, the
-code, value and expiry of the coupon this run issued (or the one the trigger is about), the whole days
-since the customer's last order and the step's link."""
 
 COUPON_VARIABLES: Final = frozenset({"coupon_code", "coupon_value", "coupon_expiry"})
 

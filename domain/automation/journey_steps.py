@@ -21,14 +21,13 @@ from domain.automation.journey_parts import (
     MAX_AMOUNT,
     MAX_TAG,
     STEP_ID,
-    TEMPLATE_VARIABLES,
     ClockTime,
     Part,
     checked_clock,
 )
 from domain.errors import DomainError
 from domain.messaging.formatting import template_variables
-from domain.messaging.templates import validate_template
+from domain.messaging.templates import MESSAGE_VARIABLES, validate_template
 from domain.text import FreeText, IdentifierText
 
 StepId = Annotated[str, Field(min_length=1, max_length=40, pattern=STEP_ID.pattern)]
@@ -143,7 +142,7 @@ class SendSmsStep(_Step):
     @classmethod
     def _known_variables(cls, template: str) -> str:
         try:
-            validate_template(template, TEMPLATE_VARIABLES)
+            validate_template(template, MESSAGE_VARIABLES)
         except DomainError as exc:
             raise PydanticCustomError(exc.code.lower(), exc.message) from None
         return template

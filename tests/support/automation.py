@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.automation import service as automations
-from domain.automation.definition import AutomationDefinition
+from domain.automation.definition import JourneyDefinition
 from domain.automation.models import Automation
 from domain.commerce.models import Order
 from domain.customers.models import Customer
@@ -93,9 +93,9 @@ async def make_order(
     )
 
 
-def definition(raw: dict[str, Any] | None = None, **changes: Any) -> AutomationDefinition:
+def definition(raw: dict[str, Any] | None = None, **changes: Any) -> JourneyDefinition:
     """A validated definition: ``raw`` (default :data:`CASHBACK_AND_SMS`) with top-level ``changes``."""
-    return AutomationDefinition.model_validate({**(raw or CASHBACK_AND_SMS), **changes})
+    return JourneyDefinition.model_validate({**(raw or CASHBACK_AND_SMS), **changes})
 
 
 async def make_automation(
