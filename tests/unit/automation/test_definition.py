@@ -19,6 +19,7 @@ from domain.automation.definition import (
     trigger_key,
 )
 from domain.errors import DomainError
+from domain.segments.definition import MAX_DEPTH
 from tests.support.automation import CASHBACK_AND_SMS
 from tests.support.journeys import winback
 
@@ -328,3 +329,18 @@ def test_order_total_conditions_compare_as_named(op: str, matches: list[bool]) -
     results = [condition.matches(total=total) for total in (99, 100, 101)]
     # then
     assert results == matches
+
+
+def test_an_audience_tree_nested_past_the_segment_depth_limit_is_refused() -> None:
+    """A condition tree nested deeper than segments allow (MAX_DEPTH) is refused at the condition's
+    path, as a segment would be, instead of being compiled into SQL."""
+    # given
+    tree: dict[str, Any] = {"field": "orders_count", "op": "gte", "value": 1}
+    for _ in range(MAX_DEPTH + 1):
+        tree = {"all": [tree]}
+    raw = journey({"type": "add_tag", "tag": "x"}, conditions=[{"type": "audience", "condition": tree}])
+    # when
+    field, message = refused(raw)
+    # then
+    assert field is not None and field.startswith("definition.conditions.0")
+    assert str(MAX_DEPTH) in message
