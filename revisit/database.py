@@ -20,6 +20,9 @@ MODEL_MODULES = [
     "domain.segments.models",
     "domain.coupons.models",
     "domain.audit.models",
+    "domain.billing.models",
+    "domain.payments.models",
+    "domain.campaigns.models",
 ]
 
 

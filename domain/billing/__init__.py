@@ -1,0 +1,1 @@
+"""The merchant wallet: what Revisit charges a store, from what it prepaid."""

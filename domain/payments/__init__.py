@@ -1,0 +1,1 @@
+"""Paying into the merchant wallet through payment gateways (Zarinpal, Stripe Checkout)."""
