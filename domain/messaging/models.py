@@ -66,11 +66,16 @@ class OutboundMessage(Model):
         null=True,
         description="Why the sending policy suppressed, skipped or deferred it (domain.messaging.policy).",
     )
+    campaign_id = fields.UUIDField(null=True, description="The campaign it belongs to; sent by dispatch.")
 
     class Meta:
         table = "outbound_messages"
         unique_together = (("tenant", "origin_key"),)
-        indexes = (("tenant_id", "status", "created_at"), ("tenant_id", "customer_id"))
+        indexes = (
+            ("tenant_id", "status", "created_at"),
+            ("tenant_id", "customer_id"),
+            ("tenant_id", "campaign_id", "status"),
+        )
 
 
 class SmsAccount(Model):
