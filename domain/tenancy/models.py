@@ -46,6 +46,12 @@ class Tenant(Model):
             "opt_in or opt_out: may a customer who never said get marketing; null: the country's norm."
         ),
     )
+    owner_phone = fields.CharField(
+        max_length=20, null=True, description="E.164; where billing notices (hold, low balance) are sent."
+    )
+    low_balance_threshold = fields.BigIntField(
+        null=True, description="IRR; the owner is warned once when the available balance falls below it."
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
