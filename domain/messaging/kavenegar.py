@@ -66,6 +66,19 @@ know. Kavenegar also posts reports to a callback (see ``graph/rest/sms_callbacks
 polled with ``sms/receive.json?linenumber=…&isread=0``: Kavenegar returns the line's unread messages and
 marks them read, so each comes once (the callback is the other way in).
 
+Batches (campaigns): ``POST {base}/v1/{api_key}/sms/sendarray.json``, form-encoded, each field a JSON array
+of one item per message: ``receptor``, ``message``, ``sender`` (left out when no line is set, as with
+``send``) and ``localmessageids`` (the OutboundMessage ids, Kavenegar's duplicate protection as ``localid``
+is for ``send``). At most :data:`SENDARRAY_BATCH` messages a call. The answer has one entry per message, in
+order; an entry with a message id is taken, one whose status is a final failure is refused for good, one
+without an id is sent again (the same local id cannot make a second message). A status that concerns one
+message of the batch — 411 (receptor), 413 (text), 422 (characters) — refuses the whole call without saying
+which, so the batch is split in halves until the refused messages stand alone and fail, while the others
+go. 414 (too many) halves the batch too. Every other status is the whole call's, as in the table. An
+answer that does not list every message is an unknown outcome: the batch is looked up before anything
+else. :meth:`KavenegarProvider.look_up_batch` asks ``sms/statuslocalmessageid.json`` for up to
+:data:`LOOKUP_BATCH` comma-separated local ids a call.
+
 An entry whose own status is final failure (6 failed, 11 undelivered, 13 cancelled, 14 blocked by
 the recipient) — possible when a repeated ``localid`` returns an old message — is P.
 
@@ -76,6 +89,7 @@ INFO, so production logging must keep that logger at WARNING or above.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -87,6 +101,8 @@ import httpx
 from domain.customers.phones import mask_phone
 from domain.messaging.http_provider import HttpProvider
 from domain.messaging.providers import (
+    BatchMessage,
+    BatchOutcome,
     DeliveryReport,
     DeliveryStatus,
     Inbound,
@@ -105,6 +121,13 @@ PERMANENT_5XX_CODES = frozenset({501})
 OUT_OF_CREDIT = 418
 STATUS_BATCH = 500
 """Most message ids one ``sms/status.json`` call may carry."""
+SENDARRAY_BATCH = 200
+"""Most messages one ``sms/sendarray.json`` call carries."""
+LOOKUP_BATCH = 200
+"""Most local ids one ``sms/statuslocalmessageid.json`` call asks about."""
+MESSAGE_CODES = frozenset({411, 413, 422})
+"""Statuses that refuse a whole batch for what one of its messages holds."""
+TOO_MANY = 414
 UNKNOWN_ID = 100
 """An entry status meaning "no such message" (an unknown message id or local id)."""
 
@@ -131,6 +154,8 @@ class KavenegarProvider(HttpProvider):
     """
 
     name = "kavenegar"
+    batch_size = SENDARRAY_BATCH
+    dedupes_local_ids = True
 
     def __init__(
         self,
@@ -189,13 +214,92 @@ class KavenegarProvider(HttpProvider):
         for entry in entries:
             if str(entry.get("localid", local_id)) != local_id:
                 continue
-            message_id = _message_id(entry)
-            status = entry.get("status")
-            if message_id is None or status == UNKNOWN_ID:
-                return LookupResult(found=False)
-            state = _ENTRY_STATUS.get(status, "sent") if isinstance(status, int) else "sent"
-            return LookupResult(found=True, provider_message_id=message_id, status=state)
+            return _looked_up(entry)
         return LookupResult(found=False)
+
+    async def send_batch(self, messages: Sequence[BatchMessage]) -> list[BatchOutcome]:
+        """Send the messages with ``sms/sendarray``, :data:`SENDARRAY_BATCH` a call; see the module
+        docstring for the outcomes."""
+        outcomes: list[BatchOutcome] = []
+        for start in range(0, len(messages), self.batch_size):
+            batch = list(messages[start : start + self.batch_size])
+            with_line = [item for item in batch if item.sender]
+            if with_line and len(with_line) < len(batch):  # the sender array is all lines or left out
+                found = await self._send_array(with_line)
+                found += await self._send_array([item for item in batch if not item.sender])
+                by_id = {outcome.local_id: outcome for outcome in found}
+                outcomes.extend(by_id[item.local_id] for item in batch)
+            else:
+                outcomes.extend(await self._send_array(batch))
+        return outcomes
+
+    async def look_up_batch(
+        self, messages: Sequence[BatchMessage], *, sent_after: datetime
+    ) -> dict[str, LookupResult]:
+        """What Kavenegar took of these messages, by local id, :data:`LOOKUP_BATCH` ids a call."""
+        local_ids = list(dict.fromkeys(item.local_id for item in messages))
+        found: dict[str, LookupResult] = {}
+        for start in range(0, len(local_ids), LOOKUP_BATCH):
+            asked = local_ids[start : start + LOOKUP_BATCH]
+            entries = await self._query("sms/statuslocalmessageid", {"localid": ",".join(asked)})
+            if len(asked) == 1 and len(entries) == 1:
+                entries[0].setdefault("localid", asked[0])
+            by_local_id = {str(entry.get("localid")): entry for entry in entries}
+            for local_id in asked:
+                entry = by_local_id.get(local_id)
+                if entry is None:
+                    raise RetryableSendError("Kavenegar's look-up did not answer for every local id.")
+                found[local_id] = _looked_up(entry)
+        return found
+
+    async def _send_array(self, batch: list[BatchMessage]) -> list[BatchOutcome]:
+        """One ``sendarray`` call, split in halves while a status refuses it for one of its messages."""
+        form = {
+            "receptor": json.dumps([item.receptor for item in batch]),
+            "message": json.dumps([item.message for item in batch], ensure_ascii=False),
+            "localmessageids": json.dumps([item.local_id for item in batch]),
+        }
+        if batch[0].sender:
+            form["sender"] = json.dumps([item.sender for item in batch])
+        try:
+            response = await self._post("sms/sendarray", form)
+        except _NOT_SENT as exc:
+            logger.warning("Kavenegar unreachable sending a batch of %d: %s", len(batch), self._redact(exc))
+            raise RetryableSendError(
+                f"Could not reach Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
+            ) from None
+        except httpx.TimeoutException as exc:
+            logger.warning("Kavenegar timed out sending a batch of %d; outcome unknown", len(batch))
+            raise OutcomeUnknownError(
+                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__}); it may have "
+                "taken the messages."
+            ) from None
+        except httpx.TransportError as exc:
+            logger.warning("Kavenegar cut off sending a batch of %d: %s", len(batch), self._redact(exc))
+            raise OutcomeUnknownError(
+                f"Kavenegar's answer was cut off ({type(exc).__name__}); it may have taken the messages."
+            ) from None
+
+        code, text, entries = _read(response)
+        if code in MESSAGE_CODES or (code == TOO_MANY and len(batch) > 1):
+            if len(batch) == 1:
+                reason = f"Kavenegar {code}: {text}" if text else f"Kavenegar {code}"
+                return [BatchOutcome(batch[0].local_id, "failed", reason=reason, code=code)]
+            middle = len(batch) // 2
+            return await self._send_array(batch[:middle]) + await self._send_array(batch[middle:])
+        if code != 200:
+            error = _classify(code, text)
+            logger.warning("Kavenegar refused a batch of %d: %s (%s)", len(batch), code, type(error).__name__)
+            raise error
+        if not isinstance(entries, list) or len(entries) != len(batch):
+            raise OutcomeUnknownError("Kavenegar took the batch but its answer does not list every message.")
+        outcomes = [_batch_outcome(item, entry) for item, entry in zip(batch, entries, strict=True)]
+        logger.info(
+            "Kavenegar took %d of a batch of %d",
+            sum(outcome.outcome == "taken" for outcome in outcomes),
+            len(batch),
+        )
+        return outcomes
 
     async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
         """Final reports for these messages, asked :data:`STATUS_BATCH` ids at a time."""
@@ -267,6 +371,36 @@ def final_status(status: object) -> DeliveryStatus | None:
     except ValueError:
         return None
     return FINAL_STATUS.get(code)
+
+
+def _looked_up(entry: dict[str, Any]) -> LookupResult:
+    """A ``statuslocalmessageid`` entry: the message Kavenegar took, or (no id, status 100) none."""
+    message_id = _message_id(entry)
+    status = entry.get("status")
+    if message_id is None or status == UNKNOWN_ID:
+        return LookupResult(found=False)
+    state = _ENTRY_STATUS.get(status, "sent") if isinstance(status, int) else "sent"
+    return LookupResult(found=True, provider_message_id=message_id, status=state)
+
+
+def _batch_outcome(item: BatchMessage, entry: object) -> BatchOutcome:
+    """One message's outcome from its ``sendarray`` entry."""
+    if not isinstance(entry, dict):
+        return BatchOutcome(item.local_id, "retry", reason="Kavenegar's entry for it was unreadable.")
+    message_id = _message_id(entry)
+    status = entry.get("status")
+    if message_id is None:
+        return BatchOutcome(item.local_id, "retry", reason="Kavenegar returned no message id for it.")
+    if isinstance(status, int) and status in _ENTRY_FAILED:
+        return BatchOutcome(
+            item.local_id,
+            "failed",
+            reason=f"Kavenegar message {message_id} is final with status {status}: "
+            f"{entry.get('statustext', '')}",
+            code=status,
+        )
+    state = _ENTRY_STATUS.get(status, "queued") if isinstance(status, int) else "queued"
+    return BatchOutcome(item.local_id, "taken", message_id, state)
 
 
 def _message_id(entry: dict[str, Any]) -> str | None:

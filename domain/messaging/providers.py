@@ -15,6 +15,16 @@ raises one of two errors, and the caller's whole retry policy hangs on which:
 - :class:`PermanentSendError`: sending the same thing again will fail the same way (invalid number,
   invalid sender line, wrong API key). Mark the message failed with ``reason``.
 
+Campaigns send in batches (:meth:`~SmsProvider.send_batch`, at most :attr:`~SmsProvider.batch_size`
+messages a call). A batch has two kinds of outcome. Each message gets its own :class:`BatchOutcome`:
+``taken`` (with the provider's id), ``failed`` (refused for good: an invalid number, a blacklisted phone)
+or ``retry`` (the provider said nothing usable about it: send it again with the same ``local_id``). The
+whole call raises the errors above when they concern every message: :class:`ProviderOutOfCreditError`,
+:class:`OutcomeUnknownError` (the answer was lost: :meth:`~SmsProvider.look_up_batch` first),
+:class:`RetryableSendError`, and :class:`PermanentSendError` for the account itself (a wrong key, a
+sender line it may not use). ``dedupes_local_ids`` says whether the provider refuses a second message
+with a ``local_id`` it has seen, which makes a resend safe even while its books are still being written.
+
 Besides sending, a provider answers three questions, all by polling its API: what became of a message it
 took once we lost its answer (:meth:`~SmsProvider.look_up`), what its delivery reports say
 (:meth:`~SmsProvider.delivery_reports`), and what customers sent to a line (:meth:`~SmsProvider.inbound`).
@@ -112,10 +122,46 @@ class Inbound:
     received_at: datetime
 
 
+BatchStatus = Literal["taken", "failed", "retry"]
+"""What became of one message of a batch: taken by the provider, refused for good, or to be sent again."""
+
+
+@dataclass(frozen=True)
+class BatchMessage:
+    """One message of a batch: ``local_id`` is the OutboundMessage id, ``receptor`` E.164, ``sender`` the
+    line (None: the account's default)."""
+
+    local_id: str
+    receptor: str
+    message: str
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What the provider said of one message of a batch.
+
+    ``status`` (``queued``, ``sent`` or ``delivered``) and ``provider_message_id`` are set when
+    ``outcome`` is ``taken``; ``reason`` (no phone, no credential) and ``code`` otherwise.
+    """
+
+    local_id: str
+    outcome: BatchStatus
+    provider_message_id: str | None = None
+    status: str | None = None
+    reason: str | None = None
+    code: int | None = None
+
+
 class SmsProvider(Protocol):
     """Anything that can deliver SMS: the console (development), Kavenegar and sms.ir."""
 
     name: str
+    batch_size: int
+    """Most messages one :meth:`send_batch` call may carry."""
+    dedupes_local_ids: bool
+    """Whether a second message with a ``local_id`` the provider has seen is refused (answered with the
+    first): then resending after a lost answer can never deliver twice."""
 
     async def send(self, *, receptor: str, message: str, sender: str | None, local_id: str) -> SendResult:
         """Send ``message`` to ``receptor`` (E.164). ``local_id`` is the OutboundMessage id."""
@@ -127,6 +173,23 @@ class SmsProvider(Protocol):
         """Whether the provider took the message sent as ``local_id`` (at ``sent_after`` or later).
 
         Raises :class:`RetryableSendError` when the provider cannot say yet.
+        """
+        ...
+
+    async def send_batch(self, messages: Sequence[BatchMessage]) -> list[BatchOutcome]:
+        """Send up to :attr:`batch_size` messages in one call; one outcome per message, in order.
+
+        Raises the whole-call errors of the module docstring.
+        """
+        ...
+
+    async def look_up_batch(
+        self, messages: Sequence[BatchMessage], *, sent_after: datetime
+    ) -> dict[str, LookupResult]:
+        """What the provider took of these messages (sent at ``sent_after`` or later), by ``local_id``:
+        every message gets an answer, and ``found`` False is a promise it took none.
+
+        Raises :class:`RetryableSendError` when it cannot say for every one of them yet.
         """
         ...
 
@@ -160,6 +223,8 @@ class ConsoleProvider:
     """
 
     name = "console"
+    batch_size = 200
+    dedupes_local_ids = True
 
     def __init__(self, *, keep: int = 100) -> None:
         if keep < 1:
@@ -210,6 +275,31 @@ class ConsoleProvider:
         if previous is None:
             return LookupResult(found=False)
         return LookupResult(found=True, provider_message_id=previous.provider_message_id, status="delivered")
+
+    async def send_batch(self, messages: Sequence[BatchMessage]) -> list[BatchOutcome]:
+        """Each message as :meth:`send` would take it; an empty receptor or text fails only that one."""
+        outcomes: list[BatchOutcome] = []
+        for item in messages:
+            try:
+                result = await self.send(
+                    receptor=item.receptor, message=item.message, sender=item.sender, local_id=item.local_id
+                )
+            except PermanentSendError as exc:
+                outcomes.append(BatchOutcome(item.local_id, "failed", reason=exc.reason, code=exc.code))
+                continue
+            outcomes.append(BatchOutcome(item.local_id, "taken", result.provider_message_id, result.status))
+        return outcomes
+
+    async def look_up_batch(
+        self, messages: Sequence[BatchMessage], *, sent_after: datetime
+    ) -> dict[str, LookupResult]:
+        """Each message as :meth:`look_up` finds it."""
+        return {
+            item.local_id: await self.look_up(
+                local_id=item.local_id, receptor=item.receptor, message=item.message, sent_after=sent_after
+            )
+            for item in messages
+        }
 
     async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
         """Every message the console took is delivered at the moment it was taken."""

@@ -20,6 +20,14 @@ Every call carries the account's key in the ``X-API-KEY`` header and answers one
 - today's inbound ``GET /v1/receive/live`` (``pageSize``, ``pageNumber``, ``sortByNewest``) →
   ``[{"messageText", "number" (our line), "mobile" (the sender), "receivedDateTime"}]``; ``GET /v1/credit``.
 
+Batches (campaigns): ``POST /v1/send/likeToLike`` ``{"lineNumber", "messageTexts", "mobiles",
+"sendDateTime": null}`` — one text per number, paired by position, the call that fits per-recipient texts
+(``send/bulk`` sends one text to many) — at most :data:`BATCH_SIZE` numbers a call, one line a call; the
+answer's ``messageIds`` are per message, in order (0: blacklisted, refused for good; null: refused). 103
+(an empty text) and 104 (an invalid number) refuse the whole call for one of its messages: the batch is
+split in halves until those stand alone and fail. :meth:`SmsirProvider.look_up_batch` reads today's sends
+(and the archive since the attempt) once for the whole batch.
+
 sms.ir has no local id and no duplicate protection, so a lost answer is resolved differently than with
 Kavenegar: :meth:`SmsirProvider.look_up` reads today's sends (and the archive since the attempt) for a
 message to the same number with the same text sent at or after the attempt — found → its id; not there
@@ -49,6 +57,8 @@ import httpx
 from domain.customers.phones import mask_phone
 from domain.messaging.http_provider import HttpProvider
 from domain.messaging.providers import (
+    BatchMessage,
+    BatchOutcome,
     DeliveryReport,
     DeliveryStatus,
     Inbound,
@@ -69,6 +79,12 @@ NOT_FOUND: Final = 111
 PAGE_SIZE: Final = 100
 MAX_PAGES: Final = 50
 """Most pages one look-up or inbound read walks (5,000 records)."""
+BATCH_LOOKUP_PAGES: Final = 2000
+"""Most pages a batch look-up walks (200,000 of the day's sends); past that it cannot say."""
+BATCH_SIZE: Final = 100
+"""Most numbers one ``send/likeToLike`` call carries (sms.ir's limit)."""
+MESSAGE_CODES: Final = frozenset({103, 104})
+"""Statuses that refuse a whole batch for what one of its messages holds (an empty text, a bad number)."""
 REPORT_CONCURRENCY: Final = 5
 CLOCK_SKEW: Final = timedelta(minutes=1)
 FINAL_STATE: Final[dict[int, DeliveryStatus]] = {
@@ -86,6 +102,8 @@ class SmsirProvider(HttpProvider):
     """Sends SMS through sms.ir's REST API from ``line`` (or the sender each call names)."""
 
     name = "smsir"
+    batch_size = BATCH_SIZE
+    dedupes_local_ids = False
 
     def __init__(
         self,
@@ -159,6 +177,68 @@ class SmsirProvider(HttpProvider):
                         return LookupResult(found=True, provider_message_id=str(message_id), status="sent")
         return LookupResult(found=False)
 
+    async def send_batch(self, messages: Sequence[BatchMessage]) -> list[BatchOutcome]:
+        """Send the messages with ``send/likeToLike``, :data:`BATCH_SIZE` a call and one line a call."""
+        by_line: dict[str, list[BatchMessage]] = {}
+        for item in messages:
+            line = item.sender or self.line
+            if not line or not line.lstrip("+").isdigit():
+                raise PermanentSendError("sms.ir needs a sender line (digits); set the account's line.")
+            by_line.setdefault(line.lstrip("+"), []).append(item)
+        found: dict[str, BatchOutcome] = {}
+        for line, items in by_line.items():
+            for start in range(0, len(items), self.batch_size):
+                for outcome in await self._like_to_like(int(line), items[start : start + self.batch_size]):
+                    found[outcome.local_id] = outcome
+        return [found[item.local_id] for item in messages]
+
+    async def look_up_batch(
+        self, messages: Sequence[BatchMessage], *, sent_after: datetime
+    ) -> dict[str, LookupResult]:
+        """Which of these messages sms.ir sent (same number, same text, at or after ``sent_after``):
+        today's sends and the archive since the attempt, read once for the batch."""
+        since = int((sent_after - CLOCK_SKEW).timestamp())
+        now = int(datetime.now(UTC).timestamp())
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for item in messages:
+            wanted.setdefault((national(item.receptor).lstrip("0"), item.message), []).append(item.local_id)
+        found: dict[str, LookupResult] = {}
+        for path, params in (("/v1/send/live", {}), ("/v1/send/archive", {"fromDate": since, "toDate": now})):
+            async for record in self._pages(path, params, max_pages=BATCH_LOOKUP_PAGES):
+                key = (str(record.get("mobile", "")).lstrip("0"), str(record.get("messageText")))
+                message_id = _int(record.get("messageId"))
+                if key in wanted and message_id > 0 and _int(record.get("sendDateTime")) >= since:
+                    for local_id in wanted.pop(key):
+                        found[local_id] = LookupResult(True, str(message_id), "sent")
+        for local_ids in wanted.values():
+            found.update(dict.fromkeys(local_ids, LookupResult(found=False)))
+        return found
+
+    async def _like_to_like(self, line: int, batch: list[BatchMessage]) -> list[BatchOutcome]:
+        """One ``likeToLike`` call, split in halves while a status refuses it for one of its messages."""
+        body = {
+            "lineNumber": line,
+            "messageTexts": [item.message for item in batch],
+            "mobiles": [national(item.receptor) for item in batch],
+            "sendDateTime": None,
+        }
+        label = f"a batch of {len(batch)}"
+        try:
+            data = await self._sending("POST", "/v1/send/likeToLike", body, local_id=label, receptor="")
+        except PermanentSendError as error:
+            if error.code not in MESSAGE_CODES:
+                raise
+            if len(batch) == 1:
+                return [BatchOutcome(batch[0].local_id, "failed", reason=error.reason, code=error.code)]
+            middle = len(batch) // 2
+            return await self._like_to_like(line, batch[:middle]) + await self._like_to_like(
+                line, batch[middle:]
+            )
+        ids = data.get("messageIds") if isinstance(data, dict) else None
+        if not isinstance(ids, list) or len(ids) != len(batch):
+            raise OutcomeUnknownError("sms.ir took the batch but its answer does not list every message.")
+        return [_batch_outcome(item, message_id) for item, message_id in zip(batch, ids, strict=True)]
+
     async def delivery_reports(self, provider_message_ids: Sequence[str]) -> list[DeliveryReport]:
         """Final reports, one ``send/{id}`` call per message, a few at a time."""
         gate = asyncio.Semaphore(REPORT_CONCURRENCY)
@@ -215,8 +295,12 @@ class SmsirProvider(HttpProvider):
         except (TypeError, ValueError):
             raise RetryableSendError("sms.ir answered the credit without a number.") from None
 
-    async def _pages(self, path: str, params: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        for page in range(1, MAX_PAGES + 1):
+    async def _pages(
+        self, path: str, params: dict[str, Any], *, max_pages: int = MAX_PAGES
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a paged list; raises :class:`RetryableSendError` past ``max_pages`` (a look-up
+        that has not read everything cannot promise a message is not there)."""
+        for page in range(1, max_pages + 1):
             data = await self._reading(
                 "GET", path, params={**params, "pageSize": PAGE_SIZE, "pageNumber": page}
             )
@@ -229,6 +313,7 @@ class SmsirProvider(HttpProvider):
                 yield record
             if len(records) < PAGE_SIZE:
                 return
+        raise RetryableSendError(f"sms.ir's {path} holds more than {max_pages * PAGE_SIZE} records.")
 
     async def _sending(
         self, method: str, path: str, body: dict[str, Any], *, local_id: str, receptor: str
@@ -289,6 +374,18 @@ def _int(value: object) -> int:
         return int(str(value))
     except (TypeError, ValueError):
         return -1
+
+
+def _batch_outcome(item: BatchMessage, message_id: object) -> BatchOutcome:
+    """One message's outcome from its place in a batch's ``messageIds``."""
+    number = _int(message_id)
+    if message_id is None or number < 0:
+        return BatchOutcome(item.local_id, "failed", reason="sms.ir refused the number or the text.")
+    if number == 0:
+        return BatchOutcome(
+            item.local_id, "failed", reason="sms.ir: the number is on the operators' blacklist.", code=115
+        )
+    return BatchOutcome(item.local_id, "taken", str(number), "queued")
 
 
 def _taken(message_id: object, *, local_id: str, receptor: str) -> SendResult:

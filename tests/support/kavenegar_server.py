@@ -30,6 +30,15 @@ What it does, as the real API does:
   methods and 405 for HTTP methods other than GET and POST.
 - Duplicate protection: a ``localid`` seen before is answered with the original entry and nothing
   is sent again (the request is not added to ``received``).
+- ``sms/sendarray.json`` with ``receptor``, ``message``, optional ``sender`` and ``localmessageids``, each
+  a JSON array (``localmessageids`` may also come comma-separated, as one official SDK sends it); a
+  one-item ``sender`` or ``message`` array stands for every receptor. At most ``max_batch`` (200)
+  receptors, else 414; arrays of other lengths 419; a field that is not a JSON array of strings 400;
+  then the same checks as ``send`` (411, 412, 413 for any one message refuse the whole call). One entry
+  per receptor, in order; a known local id gets its original entry and is not sent again.
+- ``latency`` (seconds, default 0) delays every ``send``/``sendarray`` answer, as a real API's round
+  trip; ``taken`` counts every message the server took (each local id once), ``resubmitted`` every
+  message that came again with a local id it had already taken.
 - ``sms/statuslocalmessageid.json`` with ``localid`` (comma-separated): one entry per local id,
   ``{"messageid", "localid", "status", "statustext"}``; a local id never sent has messageid 0 and
   status 100 ("شناسه نامعتبر").
@@ -63,6 +72,7 @@ Scripted answers are used in order, before any other check (including the API ke
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import threading
@@ -150,8 +160,14 @@ class KavenegarServer:
         *,
         default_sender: str = DEFAULT_SENDER,
         lines: set[str] | None = None,
+        max_batch: int = MAX_RECEPTORS,
+        latency: float = 0.0,
     ) -> None:
         self.api_key = api_key
+        self.max_batch = max_batch
+        self.latency = latency
+        self.taken = 0
+        self.resubmitted = 0
         self.default_sender = default_sender
         self.lines = lines
         self.received: list[dict[str, str]] = []
@@ -170,6 +186,7 @@ class KavenegarServer:
         self.app = Starlette(
             routes=[
                 Route("/v1/{api_key}/sms/send.json", self._send, methods=_ALL_METHODS),
+                Route("/v1/{api_key}/sms/sendarray.json", self._send_array, methods=_ALL_METHODS),
                 Route("/v1/{api_key}/sms/statuslocalmessageid.json", self._lookup, methods=["GET", "POST"]),
                 Route("/v1/{api_key}/sms/status.json", self._status, methods=["GET", "POST"]),
                 Route("/v1/{api_key}/sms/receive.json", self._receive, methods=["GET", "POST"]),
@@ -247,6 +264,7 @@ class KavenegarServer:
             self.status_calls.clear()
             self.lookup_calls.clear()
             self.receive_calls.clear()
+            self.taken = self.resubmitted = 0
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -289,10 +307,52 @@ class KavenegarServer:
         refusal = self._validate(fields)
         if refusal is not None:
             return _error(refusal)
-        entries = self._deliver(fields)
-        if scripted is not None and scripted.stall:
-            await asyncio.sleep(scripted.stall)
+        receptors = _split(fields["receptor"])
+        localids = _split(fields.get("localid", ""))
+        sender = fields.get("sender", "").strip()
+        entries = self._deliver(
+            fields,
+            receptors,
+            [fields["message"]] * len(receptors),
+            [sender] * len(receptors),
+            list(localids) or [None] * len(receptors),
+        )
+        await asyncio.sleep(self.latency + (scripted.stall if scripted is not None else 0.0))
         return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
+
+    async def _send_array(self, request: Request) -> Response:
+        fields = await _fields(request)
+        with self._lock:
+            self.attempts.append(fields)
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None and scripted.status is not None:
+            if scripted.body is not None:
+                return Response(scripted.body, status_code=scripted.status, media_type="text/html")
+            return _error(scripted.status, scripted.message)
+        if scripted is not None and scripted.lose:
+            await asyncio.sleep(scripted.stall)
+            return _error(500)
+        if request.path_params["api_key"] != self.api_key:
+            return _error(403)
+        if request.method not in ("GET", "POST"):
+            return _error(405)
+        arrays = _arrays(fields)
+        if isinstance(arrays, int):
+            return _error(arrays)
+        receptors, messages, senders, localids = arrays
+        refusal = self._validate_array(receptors, messages, senders, localids)
+        if refusal is not None:
+            return _error(refusal)
+        count = len(receptors)
+        entries = self._deliver(
+            fields,
+            receptors,
+            messages * count if len(messages) == 1 else messages,
+            (senders * count if len(senders) == 1 else senders) or [""] * count,
+            list(localids) or [None] * count,
+        )
+        await asyncio.sleep(self.latency + (scripted.stall if scripted is not None else 0.0))
+        return _ok(entries)
 
     async def _scripted(
         self, request: Request, calls: list[dict[str, str]]
@@ -409,28 +469,60 @@ class KavenegarServer:
             return 419
         return None
 
-    def _deliver(self, fields: dict[str, str]) -> list[dict[str, Any]]:
+    def _validate_array(
+        self, receptors: list[str], messages: list[str], senders: list[str], localids: list[str]
+    ) -> int | None:
+        """The Kavenegar status refusing a ``sendarray`` call, or None when it can be sent."""
+        if not receptors:
+            return 406
+        if len(receptors) > self.max_batch:
+            return 414
+        count = len(receptors)
+        if len(messages) not in (1, count) or len(senders) not in (0, 1, count):
+            return 419
+        if localids and len(localids) != count:
+            return 419
+        if not all(_IRANIAN_MOBILE.fullmatch(receptor) for receptor in receptors):
+            return 411
+        for sender in senders:
+            if not _SENDER_LINE.fullmatch(sender) or (self.lines is not None and sender not in self.lines):
+                return 412
+        for message in messages:
+            if not message.strip() or len(message) > (612 if message.isascii() else 268):
+                return 413
+        return None
+
+    def _deliver(
+        self,
+        fields: dict[str, str],
+        receptors: list[str],
+        messages: list[str],
+        senders: list[str],
+        localids: list[str | None],
+    ) -> list[dict[str, Any]]:
         """One entry per receptor: the original for a known localid, a new message otherwise."""
-        receptors = _split(fields["receptor"])
-        localids: list[str | None] = list(_split(fields.get("localid", ""))) or [None] * len(receptors)
         answer: list[dict[str, Any]] = []
         delivered_any = False
         with self._lock:
-            for receptor, localid in zip(receptors, localids, strict=True):
+            for receptor, message, sender, localid in zip(
+                receptors, messages, senders, localids, strict=True
+            ):
                 original = self._by_localid.get(localid) if localid is not None else None
                 if original is not None:
+                    self.resubmitted += 1
                     answer.append(dict(original))
                     continue
                 entry = {
                     "messageid": self._next_id,
-                    "message": fields["message"],
+                    "message": message,
                     "status": 1,
                     "statustext": "در صف ارسال",
-                    "sender": fields.get("sender", "").strip() or self.default_sender,
+                    "sender": sender or self.default_sender,
                     "receptor": receptor,
                     "date": int(time.time()),
-                    "cost": COST_PER_PART * _approximate_parts(fields["message"]),
+                    "cost": COST_PER_PART * _approximate_parts(message),
                 }
+                self.taken += 1
                 self._next_id += 1
                 self.entries.append(entry)
                 self._by_id[entry["messageid"]] = entry
@@ -445,10 +537,17 @@ class KavenegarServer:
 
 @asynccontextmanager
 async def running_kavenegar(
-    api_key: str = DEFAULT_API_KEY, *, default_sender: str = DEFAULT_SENDER, lines: set[str] | None = None
+    api_key: str = DEFAULT_API_KEY,
+    *,
+    default_sender: str = DEFAULT_SENDER,
+    lines: set[str] | None = None,
+    max_batch: int = MAX_RECEPTORS,
+    latency: float = 0.0,
 ) -> AsyncIterator[KavenegarServer]:
     """Run a local Kavenegar for the duration of the block (started and stopped off the event loop)."""
-    server = KavenegarServer(api_key, default_sender=default_sender, lines=lines)
+    server = KavenegarServer(
+        api_key, default_sender=default_sender, lines=lines, max_batch=max_batch, latency=latency
+    )
     await asyncio.to_thread(server.start)
     try:
         yield server
@@ -463,6 +562,29 @@ async def _fields(request: Request) -> dict[str, str]:
     if body:
         fields.update(parse_qsl(body, keep_blank_values=True))
     return fields
+
+
+def _arrays(fields: dict[str, str]) -> tuple[list[str], list[str], list[str], list[str]] | int:
+    """``sendarray``'s receptor, message, sender and localmessageids arrays, or the status refusing them."""
+    if "receptor" not in fields or "message" not in fields:
+        return 400
+    found: list[list[str]] = []
+    for name in ("receptor", "message", "sender", "localmessageids"):
+        raw = fields.get(name, "").strip()
+        if not raw:
+            found.append([])
+            continue
+        if name == "localmessageids" and not raw.startswith("["):
+            found.append(_split(raw))
+            continue
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return 400
+        if not isinstance(value, list) or not all(isinstance(item, str | int) for item in value):
+            return 400
+        found.append([str(item) for item in value])
+    return found[0], found[1], found[2], found[3]
 
 
 def _split(value: str) -> list[str]:

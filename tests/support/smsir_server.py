@@ -19,6 +19,10 @@ What it does, as the real API does:
 - ``GET /v1/send/live`` and ``/v1/send/archive`` (paged, ``pageSize`` ≤ 100): the records sent.
 - ``GET /v1/receive/live`` (paged): what ``text_in`` put in; ``GET /v1/credit``: ``credit``.
 
+``max_batch`` (default 100, sms.ir's own) is the most numbers a bulk or likeToLike call takes (else 105);
+``latency`` (seconds, default 0) delays every send's answer; ``taken`` counts every message sent. Like the
+real sms.ir it has no local ids and no duplicate protection: the same batch twice is sent twice.
+
 Scripting (thread-safe; the server runs in its own thread): ``fail_next(http_status, status,
 times=1)`` answers an error envelope; ``stall_next(seconds)`` takes the request normally and answers late;
 ``lose_next(seconds)`` takes it, sends nothing, and answers 500 late. ``sent`` holds every record made.
@@ -85,8 +89,13 @@ class SmsirServer:
         lines: set[str] | None = None,
         credit: float = 1_000.0,
         templates: set[int] | None = None,
+        max_batch: int = 100,
+        latency: float = 0.0,
     ) -> None:
         self.api_key = api_key
+        self.max_batch = max_batch
+        self.latency = latency
+        self.taken = 0
         self.lines = lines if lines is not None else {DEFAULT_LINE}
         self.credit = credit
         self.templates = templates if templates is not None else {100001}
@@ -179,11 +188,10 @@ class SmsirServer:
             return scripted, _envelope(10, http_status=401)
         return scripted, None
 
-    @staticmethod
-    async def _late(scripted: _Scripted | None, response: Response) -> Response:
-        """The answer, after the scripted stall (the work is already done: the client times out on it)."""
-        if scripted is not None and scripted.stall:
-            await asyncio.sleep(scripted.stall)
+    async def _late(self, scripted: _Scripted | None, response: Response) -> Response:
+        """The answer, after the latency and any scripted stall (the work is already done: the client
+        times out on it)."""
+        await asyncio.sleep(self.latency + (scripted.stall if scripted is not None else 0.0))
         return response
 
     async def _bulk(self, request: Request) -> Response:
@@ -227,7 +235,7 @@ class SmsirServer:
             return _envelope(101)
         if not mobiles:
             return _envelope(107)
-        if len(mobiles) > 100:
+        if len(mobiles) > self.max_batch:
             return _envelope(105)
         if any(not str(text).strip() for text in texts):
             return _envelope(103)
@@ -244,6 +252,7 @@ class SmsirServer:
                     ids.append(0)
                     continue
                 ids.append(self._record(str(mobile), text, int(str(line)))["messageId"])
+                self.taken += 1
         return _envelope(1, {"packId": str(uuid.uuid4()), "messageIds": ids, "cost": cost})
 
     def _record(self, mobile: str, text: str, line: int) -> dict[str, Any]:
