@@ -332,8 +332,7 @@ async def charge_many(
     if not items:
         return 0
     wallet = await lock(connection, tenant_id)
-    done = await connection.execute_query_dict(_CHARGED_KEYS, [tenant_id, [item.key for item in items]])
-    charged = {row["idempotency_key"] for row in done}
+    charged = await written_keys(connection, tenant_id, [item.key for item in items])
     todo: list[ChargeItem] = []
     seen: set[str] = set()
     for item in items:
@@ -373,6 +372,12 @@ async def charge_many(
         await _consume(connection, tenant_id, reservation_key, consumed)
     await _move(connection, tenant_id, balance_delta=-total, reserved_delta=-consumed)
     return total
+
+
+async def written_keys(connection: BaseDBAsyncClient, tenant_id: UUID, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the store's ledger already has a line for (one statement)."""
+    rows = await connection.execute_query_dict(_CHARGED_KEYS, [tenant_id, list(keys)])
+    return {row["idempotency_key"] for row in rows}
 
 
 async def refund(

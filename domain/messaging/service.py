@@ -129,6 +129,46 @@ async def _queue(
         )
 
 
+async def queue_to_phone(
+    *, tenant: Tenant, phone: str, origin_key: str, purpose: str, body: str, now: datetime | None = None
+) -> OutboundMessage:
+    """Record one SMS to a phone that is no customer's — the owner's billing notices, a campaign's test
+    send — once per ``origin_key``; a repeated call returns the first row unchanged.
+
+    No consent or frequency cap applies (the store's own people asked for it); a marketing body still gets
+    the «لغو۱۱» footer and waits for the end of quiet hours at delivery. The caller enqueues its delivery.
+    Raises ``INVALID_PHONE`` for a phone not in E.164 form, ``INVALID_PURPOSE`` and ``EMPTY_MESSAGE``.
+    """
+    existing = await OutboundMessage.get_or_none(tenant_id=tenant.id, origin_key=origin_key)
+    if existing is not None:
+        return existing
+    e164 = normalise_phone(phone, tenant.country) if phone else None
+    if e164 is None or e164 != phone:
+        raise DomainError("INVALID_PHONE", "The phone is not in E.164 form (+989121234567).", field="phone")
+    if not body.strip():
+        raise DomainError("EMPTY_MESSAGE", "The message is empty.", field="body")
+    text = with_footer(body, purpose)
+    parts = count_parts(text)
+    moment = now or datetime.now(UTC)
+    try:
+        async with in_transaction() as connection:
+            return await OutboundMessage.create(
+                tenant_id=tenant.id,
+                origin_key=origin_key,
+                customer_id=None,
+                purpose=purpose,
+                phone=e164,
+                body=text,
+                encoding=parts.encoding,
+                parts=parts.parts,
+                status=QUEUED,
+                send_after=policy.next_send_time(tenant=tenant, purpose=purpose, now=moment),
+                using_db=connection,
+            )
+    except IntegrityError:  # the same origin queued at once: the first wins
+        return await OutboundMessage.get(tenant_id=tenant.id, origin_key=origin_key)
+
+
 _CUSTOMER_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 _COUNTED_SLOTS = """
 SELECT COALESCE(send_after, created_at) AS slot FROM outbound_messages
