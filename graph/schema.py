@@ -1,4 +1,5 @@
-"""The one GraphQL schema: every context's Query and Mutation merged, a Federation v2 subgraph."""
+"""The one GraphQL schema: every context's Query and Mutation merged, the live Subscription, a Federation v2
+subgraph."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
@@ -31,6 +33,7 @@ from graph.events import schema as events
 from graph.imports import schema as imports
 from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
+from graph.live import schema as live
 from graph.messaging import schema as messaging
 from graph.segments import schema as segments
 from graph.sms import schema as sms
@@ -69,9 +72,12 @@ Mutation = merge_types(
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
-    """Domain errors and GraphQL's own (validation, permissions) reach the client; anything else is masked."""
+    """Domain errors and GraphQL's own (validation, permissions, an operation type the transport does not
+    run) reach the client; anything else is masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, DomainError | GraphQLError)
+    return original is not None and not isinstance(
+        original, DomainError | GraphQLError | InvalidOperationTypeError
+    )
 
 
 class RevisitMaskErrors(MaskErrors):
@@ -131,6 +137,7 @@ def build_schema(
     schema = RevisitSchema(
         query=Query,
         mutation=Mutation,
+        subscription=live.Subscription,
         federation_version="2.11",
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[

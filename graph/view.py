@@ -18,8 +18,10 @@ from cross_web import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from domain.imports.table import MAX_FILE_BYTES
 from graph.core.context import (
@@ -31,6 +33,8 @@ from graph.core.context import (
 )
 from graph.core.inputs import JsonRejected, load_json, read_capped
 from graph.graphiql import graphiql_response
+from graph.live.context import LiveContext, authenticate
+from graph.live.transport import LiveTransportHandler, live_context
 
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_BODY_BYTES = MAX_FILE_BYTES + 1024 * 1024
@@ -92,6 +96,8 @@ def _is_json(scope: Scope) -> bool:
 
 
 class RevisitGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = LiveTransportHandler
+
     def __init__(self, schema: Any) -> None:
         # File uploads (GraphQL multipart requests) are safe from cross-site forms: a form cannot send the
         # Authorization header every mutation needs.
@@ -133,7 +139,15 @@ class RevisitGraphQL(GraphQL[Context, None]):
         return load_json(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            return live_context(request, await build_context(request))
         return await build_context(request)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """``connection_init``: authenticate the websocket from its ``connectionParams`` (graph.live)."""
+        if isinstance(context, LiveContext):
+            await authenticate(context)
+        return UNSET
 
     async def render_graphql_ide(self, request: Any) -> Any:
         """GraphiQL from our own assets (graph/graphiql.py), not strawberry's CDN-loaded page."""

@@ -12,6 +12,7 @@ from domain.events.processing import ProcessReport, drain, expire_waiting
 from jobs.automation import enqueue_runs
 from jobs.metrics import count_processed_events
 from jobs.queue import enqueue_ingest
+from revisit import live
 
 BUSY_RETRY_SECONDS = 1
 """When another worker holds the store's events, look again this much later: that worker may be just
@@ -23,6 +24,11 @@ async def process_events(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
 
     async def after_batch(report: ProcessReport) -> None:
         count_processed_events(processed=report.processed, failed=report.failed, waiting=report.waiting)
+        await live.publish(
+            ctx.get("redis"),
+            live.monitor_channel(tenant_id),
+            {"events_processed": report.processed, "events_failed": report.failed},
+        )
         await enqueue_runs(ctx["redis"], [item for item in report.created if isinstance(item, EnrolledRun)])
 
     totals = await drain(tenant_id=UUID(tenant_id), on_batch=after_batch)

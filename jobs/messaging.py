@@ -36,6 +36,7 @@ from domain.messaging.providers import (
     SmsProvider,
 )
 from jobs.metrics import count_inbound, count_reports, count_sms
+from revisit import live
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -95,6 +96,9 @@ async def deliver_message(ctx: dict[str, Any], message_id: str) -> str:
         return "deferred"
     if outcome.message.status in {delivery.SENT, delivery.FAILED}:
         count_sms(provider=outcome.provider or name, status=outcome.message.status)
+    if outcome.message.status == delivery.SENT:
+        channel = live.monitor_channel(outcome.message.tenant_id)  # type: ignore[attr-defined]
+        await live.publish(ctx.get("redis"), channel, {"messages_sent": 1})
     return outcome.message.status
 
 

@@ -19,6 +19,7 @@ from domain.errors import DomainError
 from domain.events.service import SOURCE_API, store_events
 from graph.core.metrics import count_received_events
 from graph.core.permissions import REFUSALS, refusal_of
+from graph.live import publishing as live
 from graph.rest.checkout import checkout_routes
 from graph.rest.docs import docs_routes
 from graph.rest.exports import export_routes
@@ -50,6 +51,7 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
             return problem(status, exc.code, exc.message, field=exc.field)
         if result.accepted:
             await context.wakeups.events_received(context.tenant_id)
+            await live.events_received(context, context.tenant_id, result)
         count_received_events(SOURCE_API, result)
         return JSONResponse(result.model_dump(mode="json"), status_code=202)
 

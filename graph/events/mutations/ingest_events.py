@@ -14,6 +14,7 @@ from graph.core.ids import optional_uuid
 from graph.core.metrics import count_received_events
 from graph.core.permissions import Can
 from graph.events.types import IngestError, IngestErrorCode, IngestEventsPayload
+from graph.live import publishing as live
 
 
 @strawberry.type
@@ -38,4 +39,5 @@ class IngestEventsMutation:
         count_received_events(event_service.SOURCE_API, result)
         if result.accepted:
             await info.context.wakeups.events_received(scope)
+            await live.events_received(info.context, scope, result)
         return IngestEventsPayload.from_result(result)

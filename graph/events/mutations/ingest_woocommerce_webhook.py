@@ -17,6 +17,7 @@ from graph.core.ids import optional_uuid
 from graph.core.metrics import count_received_events
 from graph.core.permissions import Can
 from graph.events.types import IngestError, IngestErrorCode, WooCommerceWebhookPayload
+from graph.live import publishing as live
 
 
 @strawberry.type
@@ -75,4 +76,5 @@ class IngestWooCommerceWebhookMutation:
         count_received_events(woocommerce.SOURCE, result)
         if result.accepted:
             await info.context.wakeups.events_received(scope)
+            await live.events_received(info.context, scope, result)
         return WooCommerceWebhookPayload.from_result(result)
