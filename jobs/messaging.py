@@ -7,7 +7,9 @@ platform's provider and line, and stores' own accounts). A ctx with only ``sms_p
 - ``deliver_message``: one message. Not due yet (quiet hours, a deferred cap) → enqueued again for the
   moment it is due (``deliver:<id>:<unix time>``); a transient failure → arq's Retry with backoff.
 - ``reconcile_messages`` (every minute): queued messages that are due and untouched for a minute are
-  enqueued again — a lost wake-up, a deferral Redis forgot, an unknown outcome still to look up.
+  enqueued again — a lost wake-up, a deferral Redis forgot, an unknown outcome still to look up. A
+  campaign's messages are left to campaign dispatch (``jobs/campaign_dispatch``), which sends them in
+  chunks and has its own cron.
 - ``poll_delivery_reports`` (every 5 minutes) fans out one ``poll_reports`` job per route (the platform's
   line, each store account) with sent messages still waiting for their report.
 - ``poll_inbound`` (every minute) fans out one ``poll_inbound_route`` job per route with a line.
@@ -111,7 +113,9 @@ async def reconcile_messages(ctx: dict[str, Any]) -> int:
     """Cron: re-enqueue due queued messages untouched for a minute, in case Redis lost their wake-up."""
     now = datetime.now(UTC)
     ids = (
-        await OutboundMessage.filter(status=delivery.QUEUED, updated_at__lte=now - STALE_AFTER)
+        await OutboundMessage.filter(
+            status=delivery.QUEUED, campaign_id__isnull=True, updated_at__lte=now - STALE_AFTER
+        )
         .filter(Q(send_after__isnull=True) | Q(send_after__lte=now))
         .order_by("updated_at")
         .limit(RECONCILE_BATCH)
