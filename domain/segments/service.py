@@ -123,7 +123,8 @@ async def delete(*, tenant_id: UUID, segment_id: UUID) -> None:
 
 
 async def users_of(*, tenant_id: UUID, segment_id: UUID) -> list[str]:
-    """What is defined by this segment: other segments and automations (by kind and name)."""
+    """What is defined by this segment: other segments, automations, and campaigns not yet completed or
+    cancelled (by kind and name)."""
     needle = str(segment_id)
     connection = connections.get("default")
     rows = await connection.execute_query_dict(
@@ -134,6 +135,12 @@ async def users_of(*, tenant_id: UUID, segment_id: UUID) -> list[str]:
     found = [f"segment “{row['name']}”" for row in rows]
     automations = await Automation.filter(tenant_id=tenant_id).values_list("name", "definition")
     found += [f"automation “{name}”" for name, body in automations if needle in str(body)]
+    campaigns = await connection.execute_query_dict(
+        "SELECT name FROM campaigns WHERE tenant_id = $1 AND status = ANY($2::text[])"
+        " AND (include_segment_ids @> $3::jsonb OR exclude_segment_ids @> $3::jsonb) ORDER BY name",
+        [tenant_id, ["draft", "scheduled", "sending", "paused"], f'["{needle}"]'],
+    )
+    found += [f"campaign “{row['name']}”" for row in campaigns]
     return found
 
 
