@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -27,6 +29,7 @@ class TopUp(Model):
     tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
         "revisit.Tenant", related_name="top_ups", on_delete=fields.CASCADE
     )
+    tenant_id: UUID
     gateway = fields.CharField(max_length=16, description="zarinpal or stripe")
     amount = fields.BigIntField(description="IRR credited to the wallet when paid.")
     charge_amount = fields.BigIntField(description="What the gateway charges, in charge_currency's units.")
