@@ -1,0 +1,117 @@
+"""revisit.live on a real Redis: per-store channels, a publish that never fails its caller, and one
+pub/sub connection per process fanning notices out to its local listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+
+from revisit.live import LiveHub, campaign_channel, monitor_channel, publish, read_notice
+
+
+async def subscribers(redis: ArqRedis, channel: str) -> int:
+    [(_, count)] = await redis.pubsub_numsub(channel)
+    return int(count)
+
+
+async def test_a_notice_reaches_every_local_listener_of_its_channel_through_one_connection(
+    redis: ArqRedis,
+) -> None:
+    """Three listeners of one channel in one process share one Redis subscription; one publish reaches
+    all three with its counts."""
+    # given
+    hub, channel = LiveHub(redis), monitor_channel(uuid.uuid4())
+    async with hub.listen(channel) as first, hub.listen(channel) as second, hub.listen(channel) as third:
+        # when
+        await publish(redis, channel, {"events_received": 3})
+        got = [await listener.wait(within=5) for listener in (first, second, third)]
+        # then
+        assert got == [{"events_received": 3}] * 3
+        assert await subscribers(redis, channel) == 1
+
+
+async def test_notices_a_listener_has_not_taken_yet_add_up(redis: ArqRedis) -> None:
+    """A slow listener does not queue notices: what arrived meanwhile is added up into one."""
+    # given
+    hub, channel = LiveHub(redis), monitor_channel(uuid.uuid4())
+    async with hub.listen(channel) as listener:
+        # when
+        await publish(redis, channel, {"events_received": 2})
+        await publish(redis, channel, {"events_received": 5, "messages_sent": 1})
+        await publish(redis, channel, {"events_processed": 7})
+        await asyncio.sleep(0.3)
+        got = await listener.wait(within=5)
+        # then
+        assert got == {"events_received": 7, "messages_sent": 1, "events_processed": 7}
+        assert await listener.wait(within=0.2) is None
+
+
+async def test_a_listener_hears_only_its_own_stores_channel(redis: ArqRedis) -> None:
+    """Store A's listener hears nothing of store B's monitor or campaigns."""
+    # given
+    hub, mine, theirs = LiveHub(redis), uuid.uuid4(), uuid.uuid4()
+    async with hub.listen(monitor_channel(mine)) as listener:
+        # when
+        await publish(redis, monitor_channel(theirs), {"events_received": 9})
+        await publish(redis, campaign_channel(theirs, uuid.uuid4()))
+        await publish(redis, campaign_channel(mine, uuid.uuid4()))
+        # then
+        assert await listener.wait(within=0.5) is None
+        await publish(redis, monitor_channel(mine), {"events_received": 1})
+        assert await listener.wait(within=5) == {"events_received": 1}
+
+
+async def test_the_channel_is_let_go_when_its_last_listener_leaves(redis: ArqRedis) -> None:
+    """Redis keeps the process subscribed only while some local listener wants the channel; with no
+    listener left the pub/sub connection is given back."""
+    # given
+    hub, first, second = LiveHub(redis), monitor_channel(uuid.uuid4()), monitor_channel(uuid.uuid4())
+    async with hub.listen(first):
+        async with hub.listen(second):
+            assert (await subscribers(redis, first), await subscribers(redis, second)) == (1, 1)
+        # when the second's only listener left
+        await asyncio.sleep(0.1)
+        assert (await subscribers(redis, first), await subscribers(redis, second)) == (1, 0)
+    # then
+    await asyncio.sleep(0.1)
+    assert await subscribers(redis, first) == 0
+    assert hub.channels == set()
+
+
+async def test_a_bare_notice_and_one_of_nothing(redis: ArqRedis) -> None:
+    """A campaign notice carries no counts (``{}``); counts that are zero, negative or not whole
+    numbers are left out, and a publish of nothing but those is not sent at all."""
+    # given
+    hub, channel = LiveHub(redis), campaign_channel(uuid.uuid4(), uuid.uuid4())
+    async with hub.listen(channel) as listener:
+        # when
+        await publish(redis, channel, {"messages_sent": 0, "events_failed": -2, "x": "7", "y": True})  # type: ignore[dict-item]
+        nothing = await listener.wait(within=0.5)
+        await publish(redis, channel)
+        bare = await listener.wait(within=5)
+    # then
+    assert (nothing, bare) == (None, {})
+
+
+async def test_publish_never_fails_its_caller_when_redis_is_unreachable() -> None:
+    """A Redis nobody answers at (and no Redis at all): publish returns, having logged the failure."""
+    # given
+    unreachable = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    # when
+    await publish(unreachable, monitor_channel(uuid.uuid4()), {"events_received": 1})
+    await publish(None, monitor_channel(uuid.uuid4()), {"events_received": 1})
+    await unreachable.aclose()
+    # then nothing was raised
+
+
+def test_read_notice_takes_only_notices_of_ours() -> None:
+    """Garbage on a channel is ignored (None); counts are kept only when positive whole numbers."""
+    assert read_notice(b"not json") is None
+    assert read_notice(b"[1, 2]") is None
+    assert read_notice(b'{"counts": "x"}') == {}
+    assert read_notice(b'{"counts": {"events_received": 2, "bad": -1, "worse": 1.5}}') == {
+        "events_received": 2
+    }
