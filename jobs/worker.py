@@ -5,6 +5,7 @@ from __future__ import annotations
 from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
+from jobs.campaign_dispatch import CAMPAIGN_DISPATCH_CRON, CAMPAIGN_DISPATCH_FUNCTIONS
 from jobs.credit import CREDIT_CRON, CREDIT_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.intelligence import INTELLIGENCE_CRON, INTELLIGENCE_FUNCTIONS
@@ -27,6 +28,7 @@ class WorkerSettings:
             *AUTOMATION_FUNCTIONS,
             *CREDIT_FUNCTIONS,
             *MESSAGING_FUNCTIONS,
+            *CAMPAIGN_DISPATCH_FUNCTIONS,
             *INTELLIGENCE_FUNCTIONS,
             *JOURNEY_DATES_FUNCTIONS,
         ]
@@ -38,6 +40,7 @@ class WorkerSettings:
             *AUTOMATION_CRON,
             *CREDIT_CRON,
             *MESSAGING_CRON,
+            *CAMPAIGN_DISPATCH_CRON,
             *INTELLIGENCE_CRON,
             *JOURNEY_DATES_CRON,
         ]

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from arq.connections import ArqRedis
 
+from jobs.campaign_dispatch import enqueue_dispatch
 from jobs.queue import enqueue_ingest
 
 
@@ -21,3 +22,6 @@ class QueueWakeups:
 
     async def events_received(self, tenant_id: UUID) -> None:
         await enqueue_ingest(self.queue, tenant_id)
+
+    async def campaign_ready(self, tenant_id: UUID) -> None:
+        await enqueue_dispatch(self.queue, tenant_id)

@@ -25,12 +25,18 @@ class Wakeups(Protocol):
     async def events_received(self, tenant_id: UUID) -> None:
         """A tenant has new (or replayed) events waiting to be processed."""
 
+    async def campaign_ready(self, tenant_id: UUID) -> None:
+        """A store's campaign was launched or resumed: its messages wait for dispatch."""
+
 
 class NoWakeups:
     """Wakes nobody: for a context with no worker behind it. Nothing is lost by it, only delayed — the
     worker's reconciler finds pending events that no wake-up announced."""
 
     async def events_received(self, tenant_id: UUID) -> None:
+        return None
+
+    async def campaign_ready(self, tenant_id: UUID) -> None:
         return None
 
 
