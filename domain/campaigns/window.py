@@ -16,7 +16,8 @@ from domain.campaigns.models import Campaign
 from domain.messaging import policy
 from domain.tenancy.models import Tenant
 
-_MAX_STEPS: Final = 4
+_MAX_STEPS: Final = 3
+"""Window, quiet hours, window: a window that still does not fit lies wholly inside the quiet hours."""
 
 
 def in_window(campaign: Campaign, minute: int) -> bool:
@@ -45,4 +46,4 @@ def next_open(*, tenant: Tenant, campaign: Campaign, now: datetime) -> datetime:
         opening = time(campaign.window_start // 60, campaign.window_start % 60)
         moment = max(datetime.combine(day, opening, tzinfo=tz).astimezone(UTC), now)
     # A window that lies wholly inside quiet hours: the quiet hours win, the window is not kept.
-    return policy.next_send_time(tenant=tenant, purpose=policy.MARKETING, now=moment)
+    return policy.next_send_time(tenant=tenant, purpose=policy.MARKETING, now=now)
