@@ -9,14 +9,21 @@ principal's only store — and each subscription may still name one with its ``t
 
 A connection without a valid token is closed at ``connection_init`` with 4401 (graphql-ws's
 Unauthorized, which its client does not retry) and a reason saying what to send; malformed
-``connectionParams`` with 4400. Permissions are checked per subscription, as per query.
+``connectionParams`` with 4400. Permissions are checked per subscription, as per query. An open
+connection's credential is checked again when an access token expires and every
+:data:`RECHECK_SECONDS` (a store key revoked, a member removed): the connection is then closed with 4401.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
 
 from graph.core.context import Context, default_tenant, principal_from_authorization
 from graph.core.dataloaders import DataLoaders
@@ -29,6 +36,9 @@ MAX_PARAM_CHARS = 4096
 
 UNAUTHORIZED = 4401
 BAD_REQUEST = 4400
+RECHECK_SECONDS = 60.0
+"""How often an open connection's credential is checked again (and at an access token's expiry)."""
+EXPIRED = "Unauthorized: the token expired or was revoked; connect again with a new one"
 
 
 class ConnectionRefused(Exception):
@@ -50,6 +60,8 @@ class LiveContext(Context):
     upgrade_authorization: str | None = None
     upgrade_tenant: str | None = None
     connection_params: dict[str, Any] | None = field(default=None)
+    authorization: str | None = None  # the credential the connection was authenticated with
+    expires_at: datetime | None = None  # when that credential stops being valid, for an access token
 
     def live_hub(self) -> LiveHub:
         if self.hub is None:  # only a websocket built by the view has one
@@ -99,3 +111,31 @@ async def authenticate(context: LiveContext) -> None:
     context.principal = principal
     context.tenant_id = default_tenant(principal, tenant[1] if tenant else context.upgrade_tenant)
     context.loaders = DataLoaders.for_request(principal)
+    context.authorization = authorization
+    context.expires_at = _expiry(authorization[7:].strip(), context.settings.resolved_secret_key())
+
+
+async def still_valid(context: LiveContext) -> bool:
+    """Whether the connection's credential still authenticates (not expired, not revoked)."""
+    principal = await principal_from_authorization(
+        context.authorization, secret=context.settings.resolved_secret_key()
+    )
+    return principal.is_authenticated
+
+
+def seconds_to_next_check(context: LiveContext, now: datetime) -> float:
+    """Until the credential's next check: :data:`RECHECK_SECONDS`, or just past the token's expiry."""
+    if context.expires_at is None:
+        return RECHECK_SECONDS
+    # exp is whole seconds, checked as "not before now": a second's margin lands past it.
+    return max(0.0, min(RECHECK_SECONDS, (context.expires_at - now).total_seconds() + 1.0))
+
+
+def _expiry(token: str, secret: str) -> datetime | None:
+    """An access token's expiry (its signature checked again); None for a store key, which lasts until
+    it is revoked."""
+    try:
+        claims = jwt.decode(token, OctKey.import_key(secret), algorithms=["HS256"]).claims
+        return datetime.fromtimestamp(int(claims["exp"]), UTC)
+    except (JoseError, ValueError, KeyError, TypeError):
+        return None

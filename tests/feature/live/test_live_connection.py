@@ -4,11 +4,13 @@ a reason, and the same limits and permissions as HTTP."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from tests.support.factories import make_owner, make_store_key
+from domain.tenancy.security import issue_access_token
+from tests.support.factories import TEST_SECRET, make_owner, make_store_key
 from tests.support.graphql_ws_client import GraphQLWsClient, requires_node_client, ws_url
 from tests.support.live_revisit import RevisitServer
 
@@ -180,3 +182,27 @@ async def test_documents_past_the_limits_or_not_subscriptions_are_refused(
     messages = " ".join(error.get("message", "") for error in failure)
     assert expected in messages, failure
     assert still_served["data"]["eventMonitor"]["kind"] == "STARTED"
+
+
+async def test_an_open_connection_is_closed_when_its_access_token_expires(
+    db: None, live_server: RevisitServer
+) -> None:
+    """A token with three seconds left is accepted; once it expires the server closes the connection
+    with 4401 and says to connect again with a new token."""
+    # given
+    owner = await make_owner()
+    almost_expired = datetime.now(UTC) - timedelta(seconds=57)
+    token = issue_access_token(owner.user.id, secret=TEST_SECRET, minutes=1, now=almost_expired)
+    # when
+    async with GraphQLWsClient.connect(
+        ws_url(live_server.base_url), connection_params={"token": token}
+    ) as ws:
+        await ws.subscribe("m", MONITOR)
+        started = await ws.next_payload("m")
+        closed = await ws.event("closed", within=20)
+    # then
+    assert started["data"]["eventMonitor"]["kind"] == "STARTED"
+    assert (closed["code"], closed["reason"]) == (
+        4401,
+        "Unauthorized: the token expired or was revoked; connect again with a new one",
+    )
