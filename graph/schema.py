@@ -23,6 +23,7 @@ from strawberry.types import Info
 
 from domain.errors import DomainError
 from graph.automation import schema as automation
+from graph.billing import schema as billing
 from graph.core.documents import DocumentCache
 from graph.core.entities import checked_representations
 from graph.core.guard import TextGuard
@@ -35,6 +36,7 @@ from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.live import schema as live
 from graph.messaging import schema as messaging
+from graph.payments import schema as payments
 from graph.segments import schema as segments
 from graph.sms import schema as sms
 from graph.tenancy import schema as tenancy
@@ -53,6 +55,8 @@ Query = merge_types(
         messaging.Query,
         segments.Query,
         sms.Query,
+        billing.Query,
+        payments.Query,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +71,8 @@ Mutation = merge_types(
         coupons.Mutation,
         messaging.Mutation,
         sms.Mutation,
+        billing.Mutation,
+        payments.Mutation,
     ),
 )
 

@@ -61,6 +61,44 @@ class Settings(BaseSettings):
         description="What one SMS part costs the store, in rials (IRR), as segment previews price it.",
     )
 
+    payment_gateway: Literal["auto", "zarinpal", "stripe"] = Field(
+        default="auto",
+        description=(
+            "How stores top up their wallet: auto (Zarinpal for stores in Iran, Stripe Checkout elsewhere), "
+            "or one gateway for every store."
+        ),
+    )
+    zarinpal_merchant_id: str = Field(default="", description="The 36-character merchant id of Zarinpal.")
+    zarinpal_base_url: str = Field(
+        default="https://payment.zarinpal.com",
+        description="Zarinpal's address, with its API and StartPay (https://sandbox.zarinpal.com to test).",
+    )
+    stripe_secret_key: str = Field(default="", description="Stripe's secret API key (sk_live_… / sk_test_…).")
+    stripe_webhook_secret: str = Field(
+        default="", description="The signing secret (whsec_…) of the Stripe webhook endpoint of top-ups."
+    )
+    stripe_api_base: str = Field(default="https://api.stripe.com", description="Stripe's API address.")
+    stripe_rials_per_minor_unit: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            'What one minor unit of each store currency buys in the wallet, in rials, e.g. {"EUR": 11000} '
+            "(a cent). A store whose currency is not listed cannot top up through Stripe."
+        ),
+    )
+    payment_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    top_up_min_amount: int = Field(default=100_000, ge=1, description="The smallest top-up, in rials (IRR).")
+    top_up_max_amount: int = Field(
+        default=1_000_000_000, ge=1, description="The largest top-up, in rials (IRR)."
+    )
+    payment_return_url: str | None = Field(
+        default=None,
+        description=(
+            "Where the payer's browser goes after paying (?top_up=<id>&status=paid|pending|failed|cancelled "
+            "is added). Unset: Revisit answers with its own page."
+        ),
+    )
+    platform_name: str = Field(default="Revisit", description="The platform's name on receipts and invoices.")
+
     log_level: str = "INFO"
     log_json: bool = True
 

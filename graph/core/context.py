@@ -28,6 +28,10 @@ class Wakeups(Protocol):
     async def campaign_ready(self, tenant_id: UUID) -> None:
         """A store's campaign was launched or resumed: its messages wait for dispatch."""
 
+    async def funds_added(self, tenant_id: UUID) -> None:
+        """A store's wallet was topped up: what waited for funds (held journeys and messages, campaigns
+        paused for funds) may go on."""
+
 
 class NoWakeups:
     """Wakes nobody: for a context with no worker behind it. Nothing is lost by it, only delayed — the
@@ -37,6 +41,9 @@ class NoWakeups:
         return None
 
     async def campaign_ready(self, tenant_id: UUID) -> None:
+        return None
+
+    async def funds_added(self, tenant_id: UUID) -> None:
         return None
 
 

@@ -25,6 +25,8 @@ from graph.rest.docs import docs_routes
 from graph.rest.exports import export_routes
 from graph.rest.http import problem, read_json
 from graph.rest.openapi import openapi_document
+from graph.rest.payment_callbacks import payment_callback_routes
+from graph.rest.payment_documents import payment_document_routes
 from graph.rest.sms_callbacks import sms_callback_routes
 from graph.rest.woocommerce import woocommerce_routes
 from graph.view import build_context
@@ -66,6 +68,8 @@ def rest_routes(schema: Schema) -> list[BaseRoute]:
         *checkout_routes(schema),
         *woocommerce_routes(schema),
         *sms_callback_routes(),
+        *payment_callback_routes(),
+        *payment_document_routes(),
     ]
 
 

@@ -1,0 +1,1 @@
+"""One mutation per module."""
