@@ -6,6 +6,7 @@ from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
 from jobs.campaign_dispatch import CAMPAIGN_DISPATCH_CRON, CAMPAIGN_DISPATCH_FUNCTIONS
+from jobs.campaigns import CAMPAIGN_CRON
 from jobs.credit import CREDIT_CRON, CREDIT_FUNCTIONS
 from jobs.ingest import expire_waiting_events, process_events, reconcile_events
 from jobs.intelligence import INTELLIGENCE_CRON, INTELLIGENCE_FUNCTIONS
@@ -40,6 +41,7 @@ class WorkerSettings:
             *AUTOMATION_CRON,
             *CREDIT_CRON,
             *MESSAGING_CRON,
+            *CAMPAIGN_CRON,
             *CAMPAIGN_DISPATCH_CRON,
             *INTELLIGENCE_CRON,
             *JOURNEY_DATES_CRON,

@@ -6,12 +6,24 @@ import itertools
 from typing import Any
 from uuid import UUID
 
+from domain.billing import wallet
 from domain.campaigns.models import Campaign
 from domain.customers.models import Customer
 from domain.messaging.models import OutboundMessage
+from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 
 _numbers = itertools.count(1)
+
+
+async def store_with(funds: int = 0) -> Tenant:
+    """A Tehran store (IRT, fa) whose wallet holds exactly ``funds`` IRR, for tests about paying."""
+    tenant = await tenancy.create_tenant(
+        tenant_in=tenancy.TenantIn(name="Ketab", currency="IRT", locale="fa")
+    )
+    if funds:
+        await wallet.top_up(tenant.id, amount=funds, key=f"funds:{tenant.id}", reference="test:campaigns")
+    return tenant
 
 
 async def make_campaign(tenant: Tenant, **fields: Any) -> Campaign:

@@ -20,16 +20,15 @@ from domain.messaging.pricing import part_price
 from domain.tenancy.models import Tenant
 from tests.support.automation import make_customer, make_tenant
 from tests.support.coupons import make_template
-from tests.unit.campaigns.campaign_support import make_campaign
+from tests.unit.campaigns.campaign_support import make_campaign, store_with
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 """12:30 in Tehran: outside the default quiet hours."""
 
 
 async def funded(amount: int = 1_000_000) -> Tenant:
-    tenant = await make_tenant()
-    await wallet.top_up(tenant.id, amount=amount, key=f"top:{tenant.id}", reference="test:1")
-    return tenant
+    """A store whose wallet holds exactly ``amount``."""
+    return await store_with(amount)
 
 
 async def test_launch_queues_one_message_per_treated_recipient_and_reserves_their_cost(db: None) -> None:

@@ -14,12 +14,11 @@ from domain.errors import DomainError
 from domain.messaging.models import OutboundMessage
 from domain.tenancy.models import Tenant
 from tests.support.automation import make_customer, make_tenant
-from tests.unit.campaigns.campaign_support import campaign_message, make_campaign
+from tests.unit.campaigns.campaign_support import campaign_message, make_campaign, store_with
 
 
 async def reserved_campaign(tenant: Tenant, *, amount: int = 9_000, **fields: object) -> Campaign:
-    """A sending campaign with ``amount`` IRR reserved for it in a wallet topped up with 20,000."""
-    await wallet.top_up(tenant.id, amount=20_000, key=f"top:{tenant.id}", reference="test:1")
+    """A sending campaign with ``amount`` IRR reserved for it (the store holds 20,000: :func:`store_with`)."""
     campaign = await make_campaign(tenant, status="sending", **fields)
     campaign.reservation_key, campaign.cost_reserved = f"campaign:{campaign.id}", amount
     campaign.launched_at = campaign.created_at
@@ -72,7 +71,7 @@ async def test_cancel_withdraws_the_queued_messages_and_releases_the_reservation
     """Cancelling marks every still-queued message cancelled, leaves the sent ones alone and gives the
     reservation back to the available balance; a second cancel changes nothing."""
     # given
-    tenant = await make_tenant()
+    tenant = await store_with(20_000)
     campaign = await reserved_campaign(tenant)
     queued = await campaign_message(campaign, await make_customer(tenant))
     sent = await campaign_message(campaign, await make_customer(tenant), status="sent")
@@ -91,7 +90,7 @@ async def test_cancel_withdraws_the_queued_messages_and_releases_the_reservation
 async def test_concurrent_cancels_cancel_once(db: None) -> None:
     """Ten cancels at once: the campaign row lock lets one move it, the others see it cancelled."""
     # given
-    tenant = await make_tenant()
+    tenant = await store_with(20_000)
     campaign = await reserved_campaign(tenant)
     # when
     results = await asyncio.gather(
@@ -105,7 +104,7 @@ async def test_concurrent_cancels_cancel_once(db: None) -> None:
 async def test_complete_if_done_waits_for_the_last_queued_message(db: None) -> None:
     """Not done while a message is queued; done once none is, releasing the reservation; idempotent."""
     # given
-    tenant = await make_tenant()
+    tenant = await store_with(20_000)
     campaign = await reserved_campaign(tenant)
     message = await campaign_message(campaign, await make_customer(tenant))
     # when
