@@ -5,6 +5,7 @@ from __future__ import annotations
 from arq import cron, func
 
 from jobs.automation import AUTOMATION_CRON, AUTOMATION_FUNCTIONS
+from jobs.billing import BILLING_CRON, BILLING_FUNCTIONS
 from jobs.campaign_dispatch import CAMPAIGN_DISPATCH_CRON, CAMPAIGN_DISPATCH_FUNCTIONS
 from jobs.campaigns import CAMPAIGN_CRON
 from jobs.credit import CREDIT_CRON, CREDIT_FUNCTIONS
@@ -27,6 +28,7 @@ class WorkerSettings:
         [
             func(process_events, keep_result=0, max_tries=10),
             *AUTOMATION_FUNCTIONS,
+            *BILLING_FUNCTIONS,
             *CREDIT_FUNCTIONS,
             *MESSAGING_FUNCTIONS,
             *CAMPAIGN_DISPATCH_FUNCTIONS,
@@ -39,6 +41,7 @@ class WorkerSettings:
             cron(reconcile_events, second={0}, unique=True, run_at_startup=True),
             cron(expire_waiting_events, minute={17}, second={30}, unique=True),
             *AUTOMATION_CRON,
+            *BILLING_CRON,
             *CREDIT_CRON,
             *MESSAGING_CRON,
             *CAMPAIGN_CRON,

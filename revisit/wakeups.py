@@ -10,6 +10,7 @@ from uuid import UUID
 
 from arq.connections import ArqRedis
 
+from jobs.billing import enqueue_funds_added
 from jobs.campaign_dispatch import enqueue_dispatch
 from jobs.queue import enqueue_ingest
 
@@ -25,3 +26,6 @@ class QueueWakeups:
 
     async def campaign_ready(self, tenant_id: UUID) -> None:
         await enqueue_dispatch(self.queue, tenant_id)
+
+    async def funds_added(self, tenant_id: UUID) -> None:
+        await enqueue_funds_added(self.queue, tenant_id)

@@ -26,6 +26,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain.automation import checks, steps
@@ -38,6 +39,7 @@ from domain.automation.definition import (
 from domain.automation.enrolment import Candidate, EnrolledRun, enrol
 from domain.automation.locks import hold_order_runs
 from domain.automation.models import Automation, AutomationRun, AutomationStepEvent, AutomationVersion
+from domain.billing import charging, holds
 from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.errors import DomainError, NotFound
@@ -69,6 +71,7 @@ __all__ = [
     "goal_reached",
     "handle",
     "move",
+    "not_started",
     "position",
     "record_all",
 ]
@@ -265,15 +268,37 @@ async def advance(*, run_id: UUID, now: datetime, tenant_id: UUID | None = None)
 
     Opens its own transaction (a savepoint when the caller has one) and holds the run's row lock
     throughout. A run that is final or not yet due is returned unchanged."""
-    async with in_transaction():
+    async with in_transaction() as connection:
         query = AutomationRun.select_for_update().filter(id=run_id)
         if tenant_id is not None:
             query = query.filter(tenant_id=tenant_id)
         run = await query.first()
         if run is None:
             raise NotFound("Automation run")
+        if not await _may_go_on(connection, run, now):
+            return AdvanceResult(run, ())
         queued = await advance_locked(run, now=now, definitions=Definitions())
     return AdvanceResult(run, tuple(queued))
+
+
+def not_started(run: AutomationRun) -> bool:
+    """Whether the run's first step has not been carried out yet (steps only jump forward, so a run still
+    pending at position 0 has not started)."""
+    return run.state == PENDING and run.current_step == 0 and run.finished_at is None
+
+
+async def _may_go_on(connection: BaseDBAsyncClient, run: AutomationRun, now: datetime) -> bool:
+    """Whether the store's wallet lets the run's due steps be carried out now: not on hold, and the run's
+    start paid (charged here when it is about to start, :mod:`domain.billing.charging`)."""
+    if run.state not in OPEN_STATES or run.due_at > now:
+        return True  # nothing will be done
+    tenant_id: UUID = run.tenant_id  # type: ignore[attr-defined]
+    if await holds.on_hold(tenant_id, connection=connection) is not None:
+        return False
+    if not not_started(run):
+        return True
+    tenant = await Tenant.get(id=tenant_id)
+    return run.id in await charging.charge_runs(connection, tenant, [run.id], now=now)
 
 
 async def advance_locked(run: AutomationRun, *, now: datetime, definitions: Definitions) -> list[UUID]:

@@ -3,7 +3,10 @@
 Every open run is a row with ``due_at`` (a new run is due at once, a waiting one when its wait ends).
 :func:`poll` takes a store's due runs in batches, ``FOR UPDATE SKIP LOCKED``, under the store's
 advisory lock (``pg_try_advisory_xact_lock``), so one poller at a time works on a store and a second
-returns at once (``busy``). First the batch's runs whose next step is a grant are granted together,
+returns at once (``busy``). A store on hold (its wallet cannot pay, :mod:`domain.billing.holds`) is
+skipped — one index probe — and left out of :func:`due_stores`; a run about to start is charged first
+(:func:`domain.billing.charging.charge_runs`, set-based for the batch), and one the wallet cannot pay
+stays due, untouched. First the batch's runs whose next step is a grant are granted together,
 set-based (:func:`grant_together`); then each run is advanced, from wherever it now is, in its own
 savepoint; the batch commits as one transaction. So a step is done exactly once however the work is
 woken:
@@ -44,10 +47,12 @@ from domain.automation.engine import (
     advance_locked,
     goal_reached,
     move,
+    not_started,
     position,
     record_all,
 )
 from domain.automation.models import AutomationRun
+from domain.billing import charging, holds
 from domain.errors import DomainError
 from domain.incentives import bulk_grants
 
@@ -72,6 +77,7 @@ _DUE_STORES = """
 SELECT t.id FROM tenants AS t
 WHERE EXISTS (SELECT 1 FROM automation_runs AS r
     WHERE r.tenant_id = t.id AND r.state IN ('pending', 'waiting') AND r.due_at <= $1)
+  AND NOT EXISTS (SELECT 1 FROM wallets AS w WHERE w.tenant_id = t.id AND w.hold_reason IS NOT NULL)
 ORDER BY t.id
 LIMIT $2
 """
@@ -116,11 +122,18 @@ async def poll(*, tenant_id: UUID, now: datetime, limit: int = BATCH) -> PollRes
         if not lock["locked"]:
             result.busy = True
             return result
+        if await holds.on_hold(tenant_id, connection=connection) is not None:
+            return result  # the wallet cannot pay: every due step waits for funds (docs/billing.md)
         ids = [row["id"] for row in await connection.execute_query_dict(_DUE, [tenant_id, now, limit])]
         if not ids:
             return result
         runs = {run.id: run for run in await AutomationRun.filter(tenant_id=tenant_id, id__in=ids)}
         definitions = Definitions()
+        starting = [run.id for run in runs.values() if not_started(run)]
+        if starting:
+            tenant = await definitions.tenant(tenant_id)
+            unpaid = set(starting) - await charging.charge_runs(connection, tenant, starting, now=now)
+            ids = [run_id for run_id in ids if run_id not in unpaid]  # they stay due until funds come
         await definitions.prefetch(tenant_id, list(runs.values()))
         await grant_together([runs[run_id] for run_id in ids], now=now, definitions=definitions)
         for run_id in ids:

@@ -20,6 +20,12 @@ a second delivery (the reconciler's, a retried job) waits instead of sending it 
 when the next delivery comes means the last one died mid-call — a killed worker — and is treated as an
 unknown outcome: looked up before anything is sent.
 
+Charging. The claim charges the message from the store's wallet (once: ``sms:<id>``, its parts at the part
+price of that moment) before the provider is called; when the wallet cannot pay, the message stays
+``queued`` (``failure_reason`` says it waits for funds) and the store is put on hold
+(:mod:`domain.billing.charging`). A message that fails for good is refunded. Owner notices
+(``billing:…``) are free.
+
 States: ``queued`` → ``sent`` | ``failed``. Only attempts the provider answered (or that provably never
 reached it) count towards :data:`MAX_ATTEMPTS`.
 """
@@ -32,8 +38,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from domain.billing import charging, notices
 from domain.customers.phones import mask_phone
 from domain.errors import NotFound
 from domain.messaging import policy
@@ -58,6 +66,7 @@ MAX_ATTEMPTS: Final = 5
 """Answered attempts before a message that keeps failing transiently is marked failed."""
 LOOKUP_GRACE: Final = timedelta(minutes=2)
 """How long after an unanswered attempt a provider's "no such message" is believed."""
+WAITING_FOR_FUNDS: Final = "Waiting for funds: the store's wallet cannot pay for it yet"
 CLAIM_LEASE: Final = timedelta(minutes=5)
 """How long one delivery may talk to the provider (a job's own time limit): no other delivery of the
 message starts meanwhile, and a claim left behind by a delivery that died is an unknown outcome."""
@@ -108,9 +117,7 @@ async def deliver(*, message_id: UUID, directory: ProviderDirectory, now: dateti
             receptor=message.phone, message=message.body, sender=route.sender, local_id=str(message.id)
         )
     except PermanentSendError as exc:
-        return Delivery(
-            await _record(message_id, status=FAILED, failure_reason=exc.reason), None, provider.name
-        )
+        return Delivery(await _failed(message, reason=exc.reason), None, provider.name)
     except OutcomeUnknownError as exc:
         await _record(
             message_id, failure_reason=exc.reason, outcome_unknown_at=message.outcome_unknown_at or started
@@ -119,9 +126,7 @@ async def deliver(*, message_id: UUID, directory: ProviderDirectory, now: dateti
     except RetryableSendError as exc:
         if message.attempts >= MAX_ATTEMPTS:
             reason = f"Gave up after {message.attempts} attempts: {exc.reason}"
-            return Delivery(
-                await _record(message_id, status=FAILED, failure_reason=reason), None, provider.name
-            )
+            return Delivery(await _failed(message, reason=reason), None, provider.name)
         await _record(message_id, failure_reason=exc.reason)
         raise
     return Delivery(await _sent(message, route=route, result=result), provider=provider.name)
@@ -131,7 +136,7 @@ async def _claim(
     message_id: UUID, *, tenant: Tenant, route: Route, now: datetime
 ) -> OutboundMessage | Delivery:
     """Lock the message and take one attempt, or say when it is due (or that it is no longer queued)."""
-    async with in_transaction():
+    async with in_transaction() as connection:
         message = await OutboundMessage.select_for_update().get(id=message_id)
         if message.status != QUEUED:
             return Delivery(message)
@@ -147,6 +152,8 @@ async def _claim(
         never_tried = message.claimed_until is None and message.outcome_unknown_at is None
         if never_tried and await withdraw_if_refused(message, tenant=tenant):
             return Delivery(message)  # the customer said no while it waited (a late «لغو», the store's data)
+        if not await _paid(connection, message, tenant=tenant, route=route, now=now):
+            return Delivery(message)  # stays queued: it goes once the store's wallet pays (docs/billing.md)
         if message.claimed_until is not None:  # the last delivery died mid-call: it may have gone out
             message.outcome_unknown_at = message.outcome_unknown_at or message.claimed_until - CLAIM_LEASE
             message.failure_reason = "Outcome unknown: the delivery stopped while talking to the provider"
@@ -168,6 +175,22 @@ async def _claim(
             ]
         )
         return message
+
+
+async def _paid(
+    connection: BaseDBAsyncClient, message: OutboundMessage, *, tenant: Tenant, route: Route, now: datetime
+) -> bool:
+    """Charge the message (once: ``sms:<id>``) before it is handed to the provider; owner notices are free.
+    When the wallet cannot pay, the store is on hold and the message says why it waits."""
+    if notices.is_notice(message.origin_key):
+        return True
+    paid = await charging.charge_messages(
+        connection, tenant, [(message.id, message.parts)], provider=route.provider.name, now=now
+    )
+    if not paid:
+        message.failure_reason = WAITING_FOR_FUNDS
+        await message.save(update_fields=["failure_reason", "updated_at"])
+    return paid
 
 
 async def _resolve_unknown(
@@ -221,6 +244,16 @@ async def _sent(message: OutboundMessage, *, route: Route, result: SendResult) -
         delivery_status="delivered" if result.status == "delivered" else None,
         delivery_status_at=datetime.now(UTC) if result.status == "delivered" else None,
     )
+
+
+async def _failed(message: OutboundMessage, *, reason: str) -> OutboundMessage:
+    """Fail the message and give its charge back to the store, in one transaction (the provider never took
+    it)."""
+    async with in_transaction() as connection:
+        failed = await _record(message.id, status=FAILED, failure_reason=reason)
+        if failed.status == FAILED:
+            await charging.refund_message(connection, failed.tenant_id, failed.id)  # type: ignore[attr-defined]
+        return failed
 
 
 async def _record(message_id: UUID, **changes: object) -> OutboundMessage:

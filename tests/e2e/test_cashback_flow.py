@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
 from tests.support.api import ApiClient
+from tests.support.factories import fund_every_store
 from tests.support.kavenegar_server import running_kavenegar
 from tests.support.worker import drain_queue
 
@@ -98,6 +99,7 @@ async def test_completed_order_earns_cashback_and_an_sms_and_a_refund_takes_it_b
                 },
             )
         ).ok()["register"]
+        await fund_every_store()  # a new store's wallet is empty; this test is not about billing
         owner = registered["accessToken"]
         store_key = (await client.graphql(CREATE_KEY, token=owner)).ok()["createStoreKey"]["token"]
         automation = (

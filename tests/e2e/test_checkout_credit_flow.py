@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
 from tests.support.api import ApiClient
+from tests.support.factories import fund_every_store
 from tests.support.worker import drain_queue
 
 REGISTER = """
@@ -76,6 +77,7 @@ async def test_cashback_is_spent_at_checkout_once_and_comes_back_when_the_order_
             },
         )
     ).ok()["register"]["accessToken"]
+    await fund_every_store()  # a new store's wallet is empty; this test is not about billing
     key = (await client.graphql(CREATE_KEY, token=owner)).ok()["createStoreKey"]["token"]
     automation = (
         await client.graphql(

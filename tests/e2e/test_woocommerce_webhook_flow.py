@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from revisit.services import ServiceUrls
 from revisit.settings import Settings
 from tests.support.api import ApiClient
+from tests.support.factories import fund_every_store
 from tests.support.woocommerce import deliver, wc_customer, wc_order
 from tests.support.worker import drain_queue
 
@@ -57,6 +58,7 @@ async def test_a_webhook_only_store_gets_its_orders_cashback_and_refunds_into_re
             },
         )
     ).ok()["register"]["accessToken"]
+    await fund_every_store()  # a new store's wallet is empty; this test is not about billing
     key = (await client.graphql(CREATE_KEY, token=owner)).ok()["createStoreKey"]["storeKey"]
     secret = (await client.graphql(CREATE_SECRET, {"id": key["id"]}, token=owner)).ok()[
         "createWebhookSecret"

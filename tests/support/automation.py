@@ -18,6 +18,7 @@ from domain.customers.models import Customer
 from domain.incentives import ledger
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
+from tests.support.factories import fund
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 _numbers = itertools.count(1)
@@ -34,9 +35,11 @@ CASHBACK_AND_SMS: dict[str, Any] = {
 
 
 async def make_tenant(*, name: str = "Ketab", currency: str = "IRT", locale: str = "fa") -> Tenant:
-    return await tenancy.create_tenant(
-        tenant_in=tenancy.TenantIn(name=name, currency=currency, locale=locale)
-    )
+    """A store with a funded wallet (:func:`tests.support.factories.fund`)."""
+    tenant_in = tenancy.TenantIn(name=name, currency=currency, locale=locale)
+    tenant = await tenancy.create_tenant(tenant_in=tenant_in)
+    await fund(tenant.id)
+    return tenant
 
 
 async def make_customer(

@@ -20,6 +20,7 @@ from domain.commerce.models import Order
 from domain.customers.models import Customer
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
+from tests.support.factories import fund
 
 _numbers = itertools.count(1)
 
@@ -33,12 +34,14 @@ SMS_STEP: dict[str, Any] = {
 async def make_store(
     *, name: str | None = None, locale: str = "fa", timezone: str = "Asia/Tehran", currency: str = "IRT"
 ) -> Tenant:
-    """A store; ``locale`` fa makes it Jalali, en or ar Gregorian."""
-    return await tenancy.create_tenant(
+    """A store with a funded wallet; ``locale`` fa makes it Jalali, en or ar Gregorian."""
+    tenant = await tenancy.create_tenant(
         tenant_in=tenancy.TenantIn(
             name=name or f"Store {next(_numbers)}", currency=currency, locale=locale, timezone=timezone
         )
     )
+    await fund(tenant.id)
+    return tenant
 
 
 async def make_person(tenant: Tenant, *, phone: str | None = "", **facts: Any) -> Customer:
