@@ -123,6 +123,8 @@ async def dispatch_campaigns(ctx: dict[str, Any], tenant_id: str) -> str:
         return await directory.route(tenant.id, fallback_sender=tenant.sender_line)
 
     async def on_chunk(result: ChunkResult) -> None:
+        if result.state in ("idle", "closed"):  # nothing changed
+            return
         await live.publish(redis, live.campaign_channel(store, result.campaign_id))
         if result.sent:
             await live.publish(redis, live.monitor_channel(store), {"messages_sent": result.sent})

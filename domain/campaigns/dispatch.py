@@ -27,6 +27,7 @@ So a dispatch killed anywhere sends nobody twice, skips nobody, and charges each
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -47,8 +48,8 @@ from domain.tenancy.models import Tenant
 logger = logging.getLogger("revisit.campaigns")
 
 SEND_CONCURRENCY: Final = 4
-"""Provider calls in flight at once per store (measured in ``bench/bench_campaign.py``): a chunk is this
-many batches."""
+"""Chunks in flight at once per store, each one provider batch (measured in ``bench/bench_campaign.py``):
+while one waits for the provider, another is claimed or recorded."""
 TIME_BUDGET: Final = timedelta(seconds=5)
 """How long one dispatch job works before it hands over to a fresh job at the back of the queue."""
 RECHECK_UNKNOWN: Final = timedelta(seconds=10)
@@ -81,9 +82,11 @@ async def dispatch_chunk(
     campaign_id: UUID,
     route: Route,
     now: datetime | None = None,
-    concurrency: int = SEND_CONCURRENCY,
+    concurrency: int = 1,
+    since: datetime | None = None,
 ) -> ChunkResult:
-    """Send the campaign's next chunk (see the module docstring). The caller holds the store's lease."""
+    """Send the campaign's next chunk — ``concurrency`` provider batches, sent at once — (see the module
+    docstring). The caller holds the store's lease, taken at ``since`` (default: ``now``)."""
     moment = now or datetime.now(UTC)
     campaign = await Campaign.get_or_none(tenant_id=tenant.id, id=campaign_id)
     if campaign is None or campaign.status != lifecycle.SENDING:
@@ -97,6 +100,7 @@ async def dispatch_chunk(
         size=route.provider.batch_size * concurrency,
         now=moment,
         route=route,
+        since=since,
     )
     if chunk.status != lifecycle.SENDING:
         return ChunkResult(campaign_id, "stopped", suppressed=chunk.suppressed)
@@ -199,29 +203,41 @@ async def dispatch_store(
     on_chunk: Callable[[ChunkResult], Awaitable[None]],
     still_leased: Callable[[], bool],
     budget: timedelta = TIME_BUDGET,
-    concurrency: int = SEND_CONCURRENCY,
+    lanes: int = SEND_CONCURRENCY,
 ) -> StoreResult:
-    """Send the store's sending campaigns round-robin, one chunk each in turn, for at most ``budget``
-    (and while ``still_leased``). ``on_chunk`` hears of every chunk (live notices)."""
+    """Send the store's sending campaigns round-robin, one chunk each in turn, ``lanes`` chunks in flight
+    at once, for at most ``budget`` (and while ``still_leased``). ``on_chunk`` hears of every chunk."""
     tenant = await Tenant.get_or_none(id=tenant_id)
     if tenant is None:
         return StoreResult(0, 0, False, None)
     route = await route_of(tenant)
+    since = datetime.now(UTC)
     turn = deque(await sending_campaigns(tenant_id))
     deadline = time.monotonic() + budget.total_seconds()
-    chunks = sent = 0
+    totals = {"chunks": 0, "sent": 0}
     due: list[datetime] = []
-    while turn and still_leased() and time.monotonic() < deadline:
-        campaign_id = turn.popleft()
-        result = await dispatch_chunk(
-            tenant=tenant, campaign_id=campaign_id, route=route, concurrency=concurrency
-        )
-        await on_chunk(result)
-        chunks, sent = chunks + (result.state == "sent"), sent + result.sent
-        if result.state == "sent":
-            turn.append(campaign_id)
-        elif result.due_at is not None:
-            due.append(result.due_at)
-        if result.state == "provider_out_of_credit":  # the store's whole route is: no campaign can go
-            turn.clear()
-    return StoreResult(chunks, sent, bool(turn), min(due) if due else None)
+    stopped = False
+
+    async def lane() -> None:
+        nonlocal stopped
+        while turn and not stopped and still_leased() and time.monotonic() < deadline:
+            campaign_id = turn[0]
+            turn.rotate(-1)  # the next lane takes the next campaign (or the same one, when it is alone)
+            result = await dispatch_chunk(tenant=tenant, campaign_id=campaign_id, route=route, since=since)
+            await on_chunk(result)
+            totals["chunks"] += result.state == "sent"
+            totals["sent"] += result.sent
+            if result.state == "sent":
+                if campaign_id not in turn:  # another lane found nothing left to claim meanwhile
+                    turn.append(campaign_id)
+                continue
+            if campaign_id in turn:
+                turn.remove(campaign_id)
+            if result.due_at is not None:
+                due.append(result.due_at)
+            if result.state == "provider_out_of_credit":  # the store's whole route is: no campaign can go
+                stopped = True
+
+    await asyncio.gather(*(lane() for _ in range(lanes)))
+    more = bool(turn) and not stopped
+    return StoreResult(totals["chunks"], totals["sent"], more, min(due) if due else None)

@@ -9,8 +9,9 @@ reservation with :func:`domain.billing.charging.charge_messages` and, when that 
 ``claimed_until`` is set to a moment unique to this claim (its token), which every later write of the
 chunk matches, and each message's attempt (or look-up) is counted.
 
-Any message found already claimed was claimed by a dispatch that died before it recorded the outcome —
-the caller holds the store's dispatch lease, so no live dispatch can hold it. It may have gone out: it
+A message found claimed before ``since`` (the moment the caller's dispatch took the store's lease) was
+claimed by a dispatch that died before it recorded the outcome — no live dispatch but the caller's can
+hold the store, and the caller's own chunks in flight (claimed since) are skipped. It may have gone out: it
 becomes an unknown outcome (``outcome_unknown_at``, the moment of that claim) and is looked up before
 anything is sent. It is not withdrawn, and it was paid for when first claimed (charges are once per
 message).
@@ -70,6 +71,7 @@ SELECT status, reservation_key FROM campaigns WHERE tenant_id = $1 AND id = $2 F
 _LOCK: Final = """
 SELECT id, parts FROM outbound_messages
 WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'queued' AND (send_after IS NULL OR send_after <= $3)
+  AND (claimed_until IS NULL OR claimed_until < $5)
 LIMIT $4
 FOR UPDATE SKIP LOCKED
 """
@@ -126,14 +128,18 @@ async def claim_chunk(
     size: int,
     now: datetime,
     route: Route,
+    since: datetime | None = None,
 ) -> Chunk:
-    """Take the campaign's next chunk (see the module docstring); the caller holds the dispatch lease."""
+    """Take the campaign's next chunk (see the module docstring); the caller holds the dispatch lease,
+    taken at ``since`` (default ``now``: every claim found is a dead dispatch's)."""
     async with in_transaction() as connection:
         rows = await connection.execute_query_dict(_CAMPAIGN, [tenant.id, campaign_id])
         if not rows or rows[0]["status"] != lifecycle.SENDING:
             return Chunk(rows[0]["status"] if rows else lifecycle.CANCELLED, True, None, (), 0)
         reservation_key = rows[0]["reservation_key"]
-        locked = await connection.execute_query_dict(_LOCK, [tenant.id, campaign_id, now, size])
+        locked = await connection.execute_query_dict(
+            _LOCK, [tenant.id, campaign_id, now, size, (since or now) + CLAIM_LEASE]
+        )
         if not locked:
             return Chunk(lifecycle.SENDING, True, None, (), 0)
         ids = [row["id"] for row in locked]

@@ -4,10 +4,12 @@ twice, nobody is skipped, and the wallet is charged exactly for what the provide
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from arq.connections import ArqRedis
 
+from domain.campaigns.dispatch_claims import CLAIM_LEASE
 from domain.campaigns.models import Campaign
 from domain.messaging.models import OutboundMessage
 from jobs.campaign_dispatch import enqueue_dispatch
@@ -45,9 +47,14 @@ async def test_a_worker_killed_mid_chunk_sends_nobody_twice_and_skips_nobody(
             claimed_at_kill = []
             for _ in range(KILLS):
                 # when
+                started = datetime.now(UTC)
                 worker.spawn([], environment)
                 await enqueue_dispatch(redis, given.tenant.id)
-                await eventually(lambda: _in_flight(campaign_id), within=60, what="a chunk in flight")
+                await eventually(
+                    lambda started=started: _in_flight(campaign_id, started),
+                    within=60,
+                    what="a chunk in flight",
+                )
                 worker.kill()
                 claimed_at_kill.append(
                     await OutboundMessage.filter(
@@ -79,9 +86,10 @@ async def test_a_worker_killed_mid_chunk_sends_nobody_twice_and_skips_nobody(
     assert looked_up >= KILLS  # each killed chunk was resolved by a look-up by local id
 
 
-async def _in_flight(campaign_id: object) -> bool:
+async def _in_flight(campaign_id: object, since: datetime) -> bool:
+    """A chunk claimed by the worker started at ``since`` is with the provider."""
     return await OutboundMessage.filter(
-        campaign_id=campaign_id, claimed_until__not_isnull=True, status="queued"
+        campaign_id=campaign_id, claimed_until__gt=since + CLAIM_LEASE, status="queued"
     ).exists()
 
 
