@@ -17,7 +17,12 @@ from domain.tenancy.models import Tenant
 
 def store(calendar: str = "jalali", timezone: str = "Asia/Tehran", locale: str = "fa") -> Tenant:
     return Tenant(
-        id=UUID(int=1403), name="چای <خانه>", calendar=calendar, timezone=timezone, locale=locale, currency="IRT"
+        id=UUID(int=1403),
+        name="چای <خانه>",
+        calendar=calendar,
+        timezone=timezone,
+        locale=locale,
+        currency="IRT",
     )
 
 
