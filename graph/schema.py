@@ -24,6 +24,7 @@ from strawberry.types import Info
 from domain.errors import DomainError
 from graph.automation import schema as automation
 from graph.billing import schema as billing
+from graph.campaigns import schema as campaigns
 from graph.core.documents import DocumentCache
 from graph.core.entities import checked_representations
 from graph.core.guard import TextGuard
@@ -57,6 +58,7 @@ Query = merge_types(
         sms.Query,
         billing.Query,
         payments.Query,
+        campaigns.Query,
     ),
 )
 Mutation = merge_types(
@@ -73,6 +75,7 @@ Mutation = merge_types(
         sms.Mutation,
         billing.Mutation,
         payments.Mutation,
+        campaigns.Mutation,
     ),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -13,7 +14,10 @@ from domain.campaigns import results as campaign_results
 from domain.campaigns.models import Campaign as CampaignModel
 from domain.campaigns.progress import CampaignProgress, campaign_progress
 from domain.messaging import policy
+from graph.campaigns.recipients import recipient_rows
+from graph.core.context import Info
 from graph.core.errors import errors_as_data
+from graph.core.pagination import Connection, Edge, PageInfo
 from graph.core.permissions import Can
 from graph.core.scalars import Money
 
@@ -159,13 +163,14 @@ class CampaignGroupResults:
 
 
 @strawberry.type(
+    name="CampaignResults",
     description=(
         "What the campaign achieved. attributedOrders/attributedRevenue: orders after launch by treated "
         "recipients that used this campaign's coupon, or used no campaign's coupon and whose last campaign "
         "message delivered before them (within its attribution window) was this one's — each order counted "
         "for one campaign at most, net of refunds. treated/control: every treated and control customer's "
         "orders in the same window, whatever the attribution; the lifts are treated minus control."
-    )
+    ),
 )
 class CampaignResultsType:
     sent: int
@@ -223,6 +228,22 @@ class CampaignRecipient:
     coupon_code: str | None
     credit_amount: Money
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> CampaignRecipient:
+        delivered = row["delivery_status"] == "delivered"
+        return cls(
+            customer_id=strawberry.ID(str(row["customer_id"])),
+            phone=row["phone"],
+            status=RecipientStatus(row["status"]),
+            reason=ExclusionReason(row["reason"]) if row["reason"] else None,
+            message_id=strawberry.ID(str(row["message_id"])) if row["message_id"] else None,
+            message_status=row["message_status"],
+            delivery_status=row["delivery_status"],
+            delivered_at=row["delivery_status_at"] if delivered else None,
+            coupon_code=row["coupon_code"],
+            credit_amount=Money(int(row["credit_amount"])),
+        )
+
 
 @strawberry.type(description="A bulk SMS to an audience of the store, with an optional incentive.")
 class Campaign:
@@ -264,6 +285,36 @@ class Campaign:
     async def results(self) -> CampaignResultsType:
         return CampaignResultsType.from_domain(
             await campaign_results.campaign_results(tenant_id=self.tenant_id, campaign_id=UUID(self.id))
+        )
+
+    @strawberry.field(
+        description=(
+            "Its audience as launch found it, in launch order: each customer's status (treated, control, "
+            "excluded with the reason) and their message's status and delivery; filter by status and by "
+            "messageStatus (queued, sent, failed, suppressed, skipped, cancelled)."
+        )
+    )
+    async def recipients(
+        self,
+        info: Info,
+        status: RecipientStatus | None = None,
+        message_status: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CampaignRecipient]:
+        rows, more = await recipient_rows(
+            tenant_id=self.tenant_id,
+            campaign_id=UUID(self.id),
+            status=status.value if status else None,
+            message_status=message_status,
+            first=first,
+            after=after,
+            cap=info.context.settings.page_size_cap,
+        )
+        edges = [Edge(cursor=str(row["id"]), node=CampaignRecipient.from_row(row)) for row in rows]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None),
         )
 
     @classmethod
