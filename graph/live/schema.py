@@ -9,9 +9,11 @@ from typing import Annotated
 import strawberry
 
 from domain.errors import DomainError
+from graph.campaigns.types import CampaignProgressType
 from graph.core.context import Info
-from graph.core.ids import optional_uuid
+from graph.core.ids import optional_uuid, to_uuid
 from graph.core.permissions import Can
+from graph.live.campaign_progress import watch_campaign
 from graph.live.context import LiveContext
 from graph.live.event_monitor import HEARTBEAT_SECONDS, EventMonitorTick, MonitorPace, watch_events
 from revisit.live import LiveHub
@@ -29,6 +31,24 @@ def hub_of(info: Info) -> LiveHub:
 
 @strawberry.type
 class Subscription:
+    @strawberry.subscription(
+        description=(
+            "A campaign's counters at once, then again each time they change (at most four times a "
+            "second, and at least every 5 seconds), until it completes or is cancelled: the last answer is "
+            "that final state, then the subscription completes. NOT_FOUND for another store's campaign."
+        ),
+        permission_classes=[Can("campaigns", "read")],
+    )
+    async def campaign_progress(
+        self, info: Info, id: strawberry.ID, tenant_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[CampaignProgressType, None]:
+        scope = info.context.require_tenant(optional_uuid(tenant_id))
+        campaign_id = to_uuid(id, what="Campaign")
+        states = watch_campaign(hub_of(info), scope, campaign_id)
+        async with aclosing(states):
+            async for progress in states:
+                yield CampaignProgressType.from_domain(progress)
+
     @strawberry.subscription(
         description=(
             "A store's events received, processed and failed, and SMS sent, as they happen. The first "
