@@ -128,3 +128,19 @@ async def test_only_those_who_may_pay_for_the_store_may_start_a_top_up(client: A
     assert as_marketer.error_codes() == ["FORBIDDEN"]
     assert elsewhere.error_codes() == ["FORBIDDEN"]
     assert await TopUp.all().count() == 0
+
+
+async def test_another_stores_top_ups_and_invoices_cannot_be_read(client: ApiClient) -> None:
+    """An owner naming another store in topUps or invoices: FORBIDDEN, no data."""
+    # given
+    owner, other = await make_owner(), await make_owner()
+    # when
+    top_ups = await client.graphql(
+        "query($t: ID) { topUps(tenantId: $t) { nodes { id } } }", {"t": other.tenant_id}, token=owner.token
+    )
+    bills = await client.graphql(
+        "query($t: ID) { invoices(tenantId: $t) { url } }", {"t": other.tenant_id}, token=owner.token
+    )
+    # then
+    assert top_ups.error_codes() == ["FORBIDDEN"] and top_ups.data is None
+    assert bills.error_codes() == ["FORBIDDEN"] and bills.data is None
