@@ -2,8 +2,9 @@
 
 An owner, a Persian store in toman, an access key, 18 months of synthetic customers and orders sent
 through the same ingestion the REST endpoint uses, the store's scores, stages and built-in lifecycle
-segments with two segments of its own, a 15 % win-back coupon, a win-back and a birthday journey
-(today's date triggers run once), and an active 5 % cashback automation. Seeding is
+segments with two segments of its own, a wallet with an opening top-up, a 15 % win-back coupon, a
+win-back and a birthday journey (today's date triggers run once), a campaign to the «loyal but late»
+segment with a code each and a control group, and an active 5 % cashback automation. Seeding is
 idempotent: a finished demo store is left alone, and a run interrupted half-way picks up where it
 stopped (events are keyed by id, so sending them again only finds duplicates).
 """
@@ -31,7 +32,8 @@ from domain.segments import service as segments
 from domain.tenancy import security
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Membership, StoreKey, User
-from revisit.demo_journeys import add_journeys
+from revisit.demo_campaign import add_campaign, fund_wallet
+from revisit.demo_journeys import WINBACK_COUPON, add_journeys
 
 DEMO_EMAIL = "owner@demo.revisit.local"
 DEMO_PASSWORD = "revisit-demo-1403"
@@ -139,9 +141,16 @@ async def ensure_demo_store(
     await _send_history(tenant_id, moment, say)
     await _process_all(tenant_id, say)
     await _segments(tenant_id, say)
+    balance = await fund_wallet(tenant_id)
+    say(f"Wallet topped up: {balance:,} rials")
     say("Creating the win-back and birthday journeys and running today's date triggers")
     enrolled = await add_journeys(tenant_id, datetime.now(UTC))
     say(f"{enrolled:,} customers entered the journeys today")
+    campaign = await add_campaign(
+        tenant_id, segment_name=SEGMENTS[0][0], coupon_name=WINBACK_COUPON, now=datetime.now(UTC)
+    )
+    held_back = campaign.control_count
+    say(f"Campaign launched to {campaign.recipients_count:,} customers ({held_back:,} held back)")
 
     say("Creating and activating the cashback automation")
     async with in_transaction():
