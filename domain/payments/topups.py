@@ -43,6 +43,8 @@ GatewayName = Literal["zarinpal", "stripe"]
 GatewayChoice = Literal["auto", "zarinpal", "stripe"]
 MAX_CLIENT_KEY: Final = 100
 IRAN: Final = "IR"
+STRIPE_MIN_CHARGE: Final = 50
+"""The smallest charge Stripe takes, in minor units (50 cents in USD and EUR)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,14 @@ def _charge(gateway: GatewayName, tenant: Tenant, amount: int, limits: Limits) -
             f"Top-ups in {currency} are not available: the platform has no rate for it.",
             field="amount",
         )
-    return -(-amount // rate), currency
+    charge = -(-amount // rate)
+    if charge < STRIPE_MIN_CHARGE:
+        raise DomainError(
+            "INVALID_AMOUNT",
+            f"Through Stripe the amount must be at least {STRIPE_MIN_CHARGE * rate:,} rials.",
+            field="amount",
+        )
+    return charge, currency
 
 
 _INSERT: Final = """

@@ -226,3 +226,18 @@ async def test_a_currency_without_a_rate_cannot_top_up_through_stripe(client: Ap
     # then
     assert result.ok()["startTopUp"]["errors"][0]["code"] == "CURRENCY_NOT_SUPPORTED"
     assert await TopUp.filter(tenant_id=owner.tenant.id).count() == 0
+
+
+async def test_an_amount_under_stripes_minimum_charge_is_refused_before_stripe_is_asked(
+    client: ApiClient, stripe_api: StripeServer
+) -> None:
+    """100,000 rials is 10 euro cents, under Stripe's 50: INVALID_AMOUNT naming the rials that are enough."""
+    # given
+    owner = await abroad()
+    # when
+    result = await client.graphql(START, {"amount": 100_000, "key": "small"}, token=owner.token)
+    # then
+    [error] = result.ok()["startTopUp"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_AMOUNT", "amount")
+    assert f"{50 * EUR_RATE:,} rials" in error["message"]
+    assert stripe_api.created == []
