@@ -75,7 +75,8 @@ async def publish(redis: Redis | None, channel: str, counts: Mapping[str, int] |
         return
     payload = orjson.dumps({"counts": positive})
     try:
-        await asyncio.wait_for(redis.publish(channel, payload), timeout=PUBLISH_TIMEOUT_SECONDS)
+        async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+            await redis.publish(channel, payload)
     except Exception as exc:  # whatever went wrong, the caller's work is done and must stand
         logger.warning("live notice on %s not published: %s: %s", channel, type(exc).__name__, exc)
 
@@ -107,10 +108,12 @@ class Listener:
     async def wait(self, within: float) -> dict[str, int] | None:
         """The counts of every notice since the last call, added up (``{}`` for bare notices); None when
         no notice came within ``within`` seconds."""
-        try:
-            await asyncio.wait_for(self._notified.wait(), timeout=within)
-        except TimeoutError:
-            return None
+        if not self._notified.is_set():
+            try:
+                async with asyncio.timeout(within):
+                    await self._notified.wait()
+            except TimeoutError:
+                return None
         self._notified.clear()
         counts = dict(self._counts)
         self._counts.clear()
