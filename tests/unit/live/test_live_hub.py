@@ -10,6 +10,11 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from revisit.live import LiveHub, campaign_channel, monitor_channel, publish, read_notice
+from tests.support.worker_process import eventually
+
+
+async def _subscribed(redis: ArqRedis, channel: str) -> bool:
+    return await subscribers(redis, channel) == 1
 
 
 async def subscribers(redis: ArqRedis, channel: str) -> int:
@@ -115,3 +120,24 @@ def test_read_notice_takes_only_notices_of_ours() -> None:
     assert read_notice(b'{"counts": {"events_received": 2, "bad": -1, "worse": 1.5}}') == {
         "events_received": 2
     }
+
+
+async def test_a_lost_pubsub_connection_is_reopened_and_its_listeners_are_told_to_look_again(
+    redis: ArqRedis,
+) -> None:
+    """Redis drops the hub's pub/sub connection (CLIENT KILL of that one connection): the hub
+    reconnects and subscribes again by itself, tells its listener that notices may have been lost (a
+    bare notice), and notices published afterwards arrive as before."""
+    # given
+    hub, channel = LiveHub(redis), monitor_channel(uuid.uuid4())
+    async with hub.listen(channel) as listener:
+        host, port = hub._pubsub.connection._writer.get_extra_info("sockname")[:2]  # type: ignore[union-attr]
+        # when
+        await redis.execute_command("CLIENT", "KILL", "ADDR", f"{host}:{port}")
+        told = await listener.wait(within=10)
+        await eventually(lambda: _subscribed(redis, channel), within=10, what="subscribing again")
+        await publish(redis, channel, {"events_received": 2})
+        after = await listener.wait(within=5)
+    # then
+    assert told == {}
+    assert after == {"events_received": 2}
