@@ -46,6 +46,7 @@ from domain.coupons.models import CouponTemplate
 from domain.customers.service import PURCHASE_STATUSES
 from domain.errors import DomainError
 from domain.intelligence.store import load
+from domain.messaging import pricing
 from domain.messaging.consent import MARKETING_ALLOWED_SQL
 from domain.segments.compiler import Clock, Compiler, Scope
 from domain.segments.refresh import NO_JIT
@@ -126,6 +127,7 @@ async def _dry_run(
         matching=await _matching_now(connection, tenant, definition, customer_ids(kept), now),
         templates=await _templates(connection, tenant.id, definition),
         expiring_coupons=await _expiring_coupon_templates(connection, tenant.id, kept),
+        part_price=await pricing.tenant_part_price(tenant.id, at=now),
     )
     if any(isinstance(check, MatchesCheck) for check in definition.checks()):
         notes.add("Segment-condition checks read the customers as they are now.")

@@ -134,6 +134,8 @@ class Walker:
     matching: dict[int, set[UUID]]
     templates: dict[UUID, CouponTemplate]
     expiring_coupons: dict[str, CouponTemplate]
+    part_price: int | None = None
+    """What an SMS part costs the store now (its tariff); None: the platform's default."""
     tallies: dict[str, StepTally] = field(default_factory=dict)
     samples: list[Sample] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)
@@ -253,7 +255,7 @@ class Walker:
         priced = self._priced.get((text, step.purpose))
         if priced is None:  # names repeat: most texts of a step are priced once
             body = with_footer(text, step.purpose)  # as queue_sms sends it
-            priced = (body, estimate(body, step.purpose, self.tenant))
+            priced = (body, estimate(body, step.purpose, self.tenant, price=self.part_price))
             self._priced[(text, step.purpose)] = priced
         body, estimated = priced
         tally.done += 1

@@ -26,9 +26,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing.models import PlatformTariff, TenantTariff
 from domain.errors import DomainError, NotFound
-from domain.messaging.pricing import DEFAULT_PART_PRICE
 from domain.tenancy.models import Tenant
 
+DEFAULT_SMS_PART_PRICE: Final = 1_500
 DEFAULT_JOURNEY_RUN_PRICE: Final = 500
 DEFAULT_ANNUAL_FEE: Final = 50_000_000
 MAX_PRICE: Final = 10**12
@@ -43,7 +43,7 @@ PAST_TOLERANCE: Final = timedelta(minutes=1)
 class _TariffSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REVISIT_", env_file=".env", extra="ignore")
 
-    sms_part_price: int = Field(default=DEFAULT_PART_PRICE, ge=0, le=MAX_PRICE)
+    sms_part_price: int = Field(default=DEFAULT_SMS_PART_PRICE, ge=0, le=MAX_PRICE)
     journey_run_price: int = Field(default=DEFAULT_JOURNEY_RUN_PRICE, ge=0, le=MAX_PRICE)
     annual_fee: int = Field(default=DEFAULT_ANNUAL_FEE, ge=0, le=MAX_PRICE)
 

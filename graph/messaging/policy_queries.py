@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from domain.messaging import suppressions, templates
+from domain.messaging import pricing, suppressions, templates
 from domain.tenancy.service import get_tenant
 from graph.core.context import Info
 from graph.core.ids import optional_uuid
@@ -99,7 +99,7 @@ class SendingPolicyQuery:
             tenant=await get_tenant(tenant_id=scope, field="tenantId"),
             now=datetime.now(UTC),
             values=given,
-            price=info.context.settings.sms_part_price,
+            price=await pricing.tenant_part_price(scope),
         )
         return MessagePreviewPayload(
             preview=MessagePreview(

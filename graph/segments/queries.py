@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from domain.errors import NotFound
 from domain.intelligence.models import StoreIntelligence as StoreIntelligenceModel
+from domain.messaging import pricing
 from domain.segments import service as segments
 from domain.segments.models import Segment as SegmentModel
 from domain.segments.preview import preview
@@ -81,7 +82,7 @@ class SegmentQuery:
             now=datetime.now(UTC),
             sample=sample,
             message=message,
-            part_price=info.context.settings.sms_part_price,
+            part_price=await pricing.tenant_part_price(scope),
         )
         return SegmentPreview(
             matching=result.matching,
