@@ -37,8 +37,9 @@ What it does, as the real API does:
   then the same checks as ``send`` (411, 412, 413 for any one message refuse the whole call). One entry
   per receptor, in order; a known local id gets its original entry and is not sent again.
 - ``latency`` (seconds, default 0) delays every ``send``/``sendarray`` answer, as a real API's round
-  trip; ``taken`` counts every message the server took (each local id once), ``resubmitted`` every
-  message that came again with a local id it had already taken.
+  trip; ``taken`` counts every message the server took (each local id once) and ``taken_log`` holds its
+  ``(localid, receptor)``; ``resubmitted`` counts every message that came again with a local id it had
+  already taken.
 - ``sms/statuslocalmessageid.json`` with ``localid`` (comma-separated): one entry per local id,
   ``{"messageid", "localid", "status", "statustext"}``; a local id never sent has messageid 0 and
   status 100 ("شناسه نامعتبر").
@@ -168,6 +169,7 @@ class KavenegarServer:
         self.latency = latency
         self.taken = 0
         self.resubmitted = 0
+        self.taken_log: list[tuple[str | None, str]] = []
         self.default_sender = default_sender
         self.lines = lines
         self.received: list[dict[str, str]] = []
@@ -265,6 +267,7 @@ class KavenegarServer:
             self.lookup_calls.clear()
             self.receive_calls.clear()
             self.taken = self.resubmitted = 0
+            self.taken_log.clear()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -523,6 +526,7 @@ class KavenegarServer:
                     "cost": COST_PER_PART * _approximate_parts(message),
                 }
                 self.taken += 1
+                self.taken_log.append((localid, receptor))
                 self._next_id += 1
                 self.entries.append(entry)
                 self._by_id[entry["messageid"]] = entry
