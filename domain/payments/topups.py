@@ -278,6 +278,24 @@ async def settle(
     return Settlement(top_up, credited=True)
 
 
+async def already_settled(
+    *, top_up_id: UUID, authority: str | None = None, tenant_id: UUID | None = None
+) -> TopUp | None:
+    """The top-up when it is no longer pending (read without a lock: a settled top-up never changes
+    again), so a repeated callback answers without a transaction; None when :func:`settle` must decide."""
+    query = TopUp.filter(id=top_up_id)
+    if tenant_id is not None:
+        query = query.filter(tenant_id=tenant_id)
+    top_up = await query.first()
+    if (
+        top_up is None
+        or top_up.status == "pending"
+        or (authority is not None and authority != top_up.authority)
+    ):
+        return None
+    return top_up
+
+
 async def fail(
     connection: BaseDBAsyncClient,
     *,

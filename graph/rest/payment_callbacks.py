@@ -67,6 +67,9 @@ async def _settle(
     tenant_id: UUID | None = None,
     gave_up: bool = False,
 ) -> topups.Settlement:
+    settled = await topups.already_settled(top_up_id=top_up_id, authority=authority, tenant_id=tenant_id)
+    if settled is not None:
+        return topups.Settlement(settled)
     async with in_transaction() as connection:
         settlement = await topups.settle(
             connection,
