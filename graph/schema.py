@@ -36,6 +36,7 @@ from graph.imports import schema as imports
 from graph.incentives import schema as incentives
 from graph.introspection import IntrospectionAccess, IntrospectionRule, introspection_depth_rule
 from graph.live import schema as live
+from graph.live.transport import SubscriptionsOverWebsocket
 from graph.messaging import schema as messaging
 from graph.payments import schema as payments
 from graph.segments import schema as segments
@@ -155,6 +156,7 @@ def build_schema(
             lambda: IntrospectionAccess(introspection),
             documents.extension,
             TextGuard,
+            SubscriptionsOverWebsocket,
             RevisitMaskErrors,
         ],
     )

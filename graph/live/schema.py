@@ -22,11 +22,12 @@ MIN_HEARTBEAT_SECONDS, MAX_HEARTBEAT_SECONDS = 1, 300
 
 
 def hub_of(info: Info) -> LiveHub:
-    """This process's live hub; subscriptions run only over the websocket, whose context has one."""
+    """This process's live hub: subscriptions run only over the websocket (SubscriptionsOverWebsocket),
+    whose context has one."""
     context = info.context
-    if not isinstance(context, LiveContext) or context.hub is None:
-        raise DomainError("WEBSOCKET_REQUIRED", "Subscriptions run over the websocket (graphql-transport-ws)")
-    return context.hub
+    if not isinstance(context, LiveContext):
+        raise RuntimeError("a subscription ran outside the websocket")
+    return context.live_hub()
 
 
 @strawberry.type

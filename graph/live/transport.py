@@ -1,6 +1,8 @@
 """graphql-transport-ws as Revisit serves it: subscriptions only, and refusals that say why.
 
-Queries and mutations go over HTTP, where the body cap, the in-flight limit and per-request loaders
+Subscriptions go over the websocket only: over HTTP (plain or multipart) one is refused
+``WEBSOCKET_REQUIRED`` before it runs (:class:`SubscriptionsOverWebsocket`). Queries and mutations go
+over HTTP, where the body cap, the in-flight limit and per-request loaders
 apply; over the websocket they are answered "queries are not allowed". A connection refused at
 ``connection_init`` (:class:`~graph.live.context.ConnectionRefused`) is closed with its own code and
 reason rather than strawberry's bare 4403; an acknowledged one is closed with 4401 once its credential
@@ -12,13 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.types.graphql import OperationType
 
 from graph.core.context import TENANT_HEADER, Context
 from graph.live.context import (
@@ -32,6 +38,21 @@ from graph.live.context import (
 from revisit.live import LiveHub
 
 logger = logging.getLogger(__name__)
+
+
+class SubscriptionsOverWebsocket(SchemaExtension):
+    """Refuses a subscription that did not come over the websocket, before it runs."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        if execution.operation_type is OperationType.SUBSCRIPTION and not isinstance(
+            execution.context, LiveContext
+        ):
+            raise GraphQLError(
+                "Subscriptions run over the websocket at /graphql (graphql-transport-ws), not over HTTP.",
+                extensions={"code": "WEBSOCKET_REQUIRED"},
+            )
+        yield
 
 
 class _SubscriptionsOnly:
