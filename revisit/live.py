@@ -28,6 +28,9 @@ from uuid import UUID
 import orjson
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from domain.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,13 @@ CONFIRM_SECONDS = 5.0
 READ_SECONDS = 1.0
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 """Pauses between attempts to read again after the pub/sub connection failed (the last one repeats)."""
+
+
+class LiveUnavailable(DomainError):
+    """Redis could not be asked to subscribe: the live status cannot be served right now."""
+
+    def __init__(self) -> None:
+        super().__init__("LIVE_UNAVAILABLE", "Live status is unavailable right now; subscribe again shortly.")
 
 
 def campaign_channel(tenant_id: UUID | str, campaign_id: UUID | str) -> str:
@@ -143,7 +153,8 @@ class LiveHub:
     @contextlib.asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[Listener]:
         """A listener of ``channel`` for the block's duration. Once entered, Redis has confirmed the
-        subscription (or :data:`CONFIRM_SECONDS` passed), so a notice published from then on reaches it."""
+        subscription (or :data:`CONFIRM_SECONDS` passed), so a notice published from then on reaches it.
+        :class:`LiveUnavailable` when Redis cannot be asked to subscribe."""
         listener = Listener()
         confirmed = await self._add(channel, listener)
         try:
@@ -159,7 +170,11 @@ class LiveHub:
                 self._pubsub = self._redis.pubsub()
             if channel not in self._listeners:
                 confirmed = asyncio.Event()
-                await self._pubsub.subscribe(channel)
+                try:
+                    await self._pubsub.subscribe(channel)
+                except (RedisError, OSError) as exc:
+                    logger.warning("live channel %s not subscribed: %s", channel, exc)
+                    raise LiveUnavailable() from exc
                 self._listeners[channel], self._confirmed[channel] = set(), confirmed
             self._listeners[channel].add(listener)
             if self._reader is None:

@@ -6,10 +6,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
-from revisit.live import LiveHub, campaign_channel, monitor_channel, publish, read_notice
+from revisit.live import (
+    LiveHub,
+    LiveUnavailable,
+    campaign_channel,
+    monitor_channel,
+    publish,
+    read_notice,
+)
 from tests.support.worker_process import eventually
 
 
@@ -141,3 +149,19 @@ async def test_a_lost_pubsub_connection_is_reopened_and_its_listeners_are_told_t
     # then
     assert told == {}
     assert after == {"events_received": 2}
+
+
+async def test_listening_without_a_redis_to_subscribe_with_is_a_clear_error() -> None:
+    """A hub whose Redis does not answer refuses to listen with LIVE_UNAVAILABLE (a typed error the
+    subscription passes on), and keeps no channel."""
+    # given
+    unreachable = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    hub = LiveHub(unreachable)
+    # when
+    with pytest.raises(LiveUnavailable) as refused:
+        async with hub.listen(monitor_channel(uuid.uuid4())):
+            pass
+    await unreachable.aclose()
+    # then
+    assert refused.value.code == "LIVE_UNAVAILABLE"
+    assert hub.channels == set()
