@@ -165,3 +165,30 @@ async def test_listening_without_a_redis_to_subscribe_with_is_a_clear_error() ->
     # then
     assert refused.value.code == "LIVE_UNAVAILABLE"
     assert hub.channels == set()
+
+
+async def test_listeners_coming_and_going_concurrently_leave_nothing_subscribed(redis: ArqRedis) -> None:
+    """60 listeners over three channels join and leave at once, in a shuffled order, while notices
+    are published: each hears its channel's notice, and afterwards the process holds no subscription."""
+    # given
+    hub = LiveHub(redis)
+    channels = [monitor_channel(uuid.uuid4()) for _ in range(3)]
+    heard: list[dict[str, int] | None] = []
+    everyone_in = asyncio.Barrier(61)
+
+    async def one(number: int) -> None:
+        async with hub.listen(channels[number % 3]) as listener:
+            await everyone_in.wait()
+            heard.append(await listener.wait(within=5))
+            await asyncio.sleep((number * 7 % 5) / 100)  # leave in a shuffled order
+
+    # when
+    tasks = [asyncio.create_task(one(number)) for number in range(60)]
+    await everyone_in.wait()
+    for channel in channels:
+        await publish(redis, channel, {"events_received": 1})
+    await asyncio.gather(*tasks)
+    # then
+    assert heard == [{"events_received": 1}] * 60
+    assert hub.channels == set()
+    assert [await subscribers(redis, channel) for channel in channels] == [0, 0, 0]
