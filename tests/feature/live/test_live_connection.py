@@ -206,3 +206,23 @@ async def test_an_open_connection_is_closed_when_its_access_token_expires(
         4401,
         "Unauthorized: the token expired or was revoked; connect again with a new one",
     )
+
+
+async def test_a_document_past_the_token_limit_closes_the_connection_as_a_syntax_error(
+    db: None, live_server: RevisitServer
+) -> None:
+    """A subscription of more than 4,000 tokens is not parsed: as graphql-transport-ws does with any
+    document it cannot parse, the server closes with 4400 and says why."""
+    # given
+    owner = await make_owner()
+    document = "subscription { eventMonitor { " + "kind " * 4000 + "} }"
+    # when
+    async with GraphQLWsClient.connect(
+        ws_url(live_server.base_url), connection_params={"token": owner.token}
+    ) as ws:
+        await ws.event("connected")
+        await ws.subscribe("big", document)
+        closed = await ws.event("closed")
+    # then
+    assert closed["code"] == 4400
+    assert "4000 tokens" in closed["reason"]
