@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -178,16 +178,20 @@ WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'treated'
 ORDER BY customer_id
 """
 _TO_RENDER: Final = """
-SELECT r.customer_id, r.phone, c.first_name, cp.id AS coupon_id, cp.code, cp.expires_at,
-       coalesce(a.available, 0) AS balance
+SELECT r.customer_id, r.phone, c.first_name
 FROM campaign_recipients AS r
 JOIN customers AS c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
-LEFT JOIN coupons AS cp ON cp.tenant_id = r.tenant_id
-  AND cp.origin_key = 'campaign:' || r.campaign_id::text || ':' || r.customer_id::text
-LEFT JOIN credit_accounts AS a ON a.tenant_id = r.tenant_id AND a.customer_id = r.customer_id
 WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.status = 'treated'
 ORDER BY r.customer_id
 """
+_CODES: Final = """
+SELECT customer_id, id, code, expires_at FROM coupons WHERE tenant_id = $1 AND origin_key = ANY($2::text[])
+"""
+_BALANCES: Final = """
+SELECT customer_id, available FROM credit_accounts WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[])
+"""
+"""Codes and balances are read by their unique keys (one index probe each), never by a join the planner
+could misjudge on rows this very transaction wrote."""
 
 
 async def _render(
@@ -202,23 +206,36 @@ async def _render(
         shared["coupon_value"] = issuing.value_text(template, tenant)
     uses = service.allowed_variables(campaign.incentive) & template_variables(campaign.template)
     rows = await connection.execute_query_dict(_TO_RENDER, [tenant.id, campaign.id])
+    customers = [row["customer_id"] for row in rows]
+    codes: dict[UUID, dict[str, Any]] = {}
+    if campaign.incentive == "coupon":
+        keys = [origin_key(campaign.id, customer) for customer in customers]
+        found = await connection.execute_query_dict(_CODES, [tenant.id, keys])
+        codes = {row["customer_id"]: row for row in found}
+    balances: dict[UUID, int] = {}
+    if "balance" in uses:
+        found = await connection.execute_query_dict(_BALANCES, [tenant.id, customers])
+        balances = {row["customer_id"]: int(row["available"]) for row in found}
     expiry_text: dict[datetime | None, str] = {}
     messages = []
     for row in rows:
+        customer = row["customer_id"]
         values = dict(shared)
         values["first_name"] = row["first_name"] or ""
         if "balance" in uses:
-            values |= templates.variables(templates.MessageFacts(balance=int(row["balance"])), tenant)
-        if row["code"] is not None:
-            values["coupon_code"] = row["code"]
-            expires = row["expires_at"]
+            facts = templates.MessageFacts(balance=balances.get(customer, 0))
+            values |= templates.variables(facts, tenant)
+        code = codes.get(customer)
+        if code is not None:
+            values["coupon_code"] = code["code"]
+            expires = code["expires_at"]
             if expires not in expiry_text:
                 expiry_text[expires] = templates.format_date(expires, tenant) if expires else "—"
             values["coupon_expiry"] = expiry_text[expires]
         text = with_footer(render_template(campaign.template, values), policy.MARKETING)
         parts = count_parts(text)
         messages.append(
-            _Message(row["customer_id"], row["phone"], text, parts.encoding, parts.parts, row["coupon_id"])
+            _Message(customer, row["phone"], text, parts.encoding, parts.parts, code["id"] if code else None)
         )
     return messages
 
