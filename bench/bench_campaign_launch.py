@@ -72,10 +72,12 @@ _BASE_MESSAGES = """
 INSERT INTO outbound_messages (id, tenant_id, customer_id, campaign_id, origin_key, purpose, phone, body,
                                encoding, parts, status, created_at, updated_at)
 SELECT gen_random_uuid(), $1, r.customer_id, $2, 'base:' || $2::uuid::text || ':' || r.customer_id::text,
-       'marketing', r.phone, c.first_name || '، کد ' || cp.code || E'\\nلغو۱۱', 'UCS-2', 1, 'queued', now(), now()
+       'marketing', r.phone, c.first_name || '، کد ' || cp.code || E'\\nلغو۱۱', 'UCS-2', 1, 'queued',
+       now(), now()
 FROM campaign_recipients AS r
 JOIN customers AS c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
-JOIN coupons AS cp ON cp.tenant_id = r.tenant_id AND cp.origin_key = 'base:' || $2::uuid::text || ':' || r.customer_id::text
+JOIN coupons AS cp ON cp.tenant_id = r.tenant_id
+  AND cp.origin_key = 'base:' || $2::uuid::text || ':' || r.customer_id::text
 WHERE r.tenant_id = $1 AND r.campaign_id = $2
 """
 _DELIVER_HALF = """
@@ -179,7 +181,8 @@ async def run(customers: int, orders: int) -> str:
         f"| {base_results_time * 1000:.0f} ms | {results_time / base_results_time:.1f}× |",
         "",
         f"Snapshot: {launched.recipients_count:,} treated, {launched.control_count:,} control, "
-        f"{launched.excluded_count:,} excluded ({launched.exclusions}); reserved {launched.cost_reserved:,} IRR. "
+        f"{launched.excluded_count:,} excluded ({launched.exclusions}); "
+        f"reserved {launched.cost_reserved:,} IRR. "
         f"Results: {results.attributed_orders:,} attributed orders, {results.attributed_revenue:,} revenue; "
         f"treated converted {results.treated.converted:,} of {results.treated.customers:,}, control "
         f"{results.control.converted:,} of {results.control.customers:,}.",
