@@ -230,13 +230,15 @@ async def settle(
     authority: str | None = None,
     tenant_id: UUID | None = None,
     gave_up: bool = False,
+    patient: bool = False,
     now: datetime | None = None,
 ) -> Settlement:
     """Verify a pending top-up with its gateway and credit the wallet once; see the module docstring.
 
     ``authority``, when the callback names one, must be the top-up's (``AUTHORITY_MISMATCH`` otherwise);
     ``tenant_id``, when known, must be its store. ``gave_up``: the payer said they did not pay, so a final
-    "not paid" cancels rather than fails. Runs in the caller's transaction.
+    "not paid" cancels rather than fails. ``patient``: the payer may still be paying (an owner's check,
+    not a callback), so "not paid" leaves it pending. Runs in the caller's transaction.
     """
     query = TopUp.filter(id=top_up_id)
     if tenant_id is not None:
@@ -251,7 +253,7 @@ async def settle(
     try:
         verified = await _verify(top_up, gateways)
     except GatewayError as exc:
-        if not exc.final:
+        if not exc.final or (patient and exc.outcome == "not_paid"):
             return Settlement(top_up, message=exc.message, code=exc.code)
         top_up.status = "cancelled" if gave_up and exc.outcome == "not_paid" else "failed"
         top_up.failure_code = str(exc.code or exc.outcome)[:32]

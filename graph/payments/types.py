@@ -129,5 +129,18 @@ class StartTopUpPayload:
     errors: list[TopUpError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type
+class CheckTopUpPayload:
+    top_up: TopUp | None = None
+    message: str | None = strawberry.field(
+        default=None, description="Why it is still pending (the gateway could not be asked, not paid yet)."
+    )
+    errors: list[TopUpError] = strawberry.field(default_factory=list)
+
+
 def top_up_errors() -> list[FieldExtension]:
     return errors_as_data(StartTopUpPayload, TopUpError, TopUpErrorCode)
+
+
+def check_errors() -> list[FieldExtension]:
+    return errors_as_data(CheckTopUpPayload, TopUpError, TopUpErrorCode)

@@ -12,9 +12,8 @@
   ``success_url``; ``?cancelled=1`` for ``cancel_url``); it settles the top-up as the webhook would, so the
   payer sees the result even before the webhook arrives.
 
-The payer's answer is :func:`graph.rest.payment_pages.payer_answer`. After a top-up is credited (after its
-transaction commits) the store's hold is lifted (``domain.billing.holds.funds_added``) and the worker woken
-(``wakeups.funds_added``); the billing cron does both every minute too, so neither failing loses anything.
+The payer's answer is :func:`graph.rest.payment_pages.payer_answer`. Settling, and what follows a credit
+(the store's hold lifted, the worker woken), is :func:`graph.payments.settling.settle_top_up`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.transactions import in_transaction
 
-from domain.billing import holds
 from domain.errors import DomainError, NotFound
 from domain.payments import topups
 from domain.payments.stripe_checkout import EXPIRED_EVENTS, FAILED_EVENTS, WebhookRefused
@@ -36,6 +34,7 @@ from domain.text import identifier_problem
 from graph.core.context import NoWakeups
 from graph.payments import paths
 from graph.payments.gateways import app_gateways
+from graph.payments.settling import settle_top_up
 from graph.rest.http import problem, read_body
 from graph.rest.payment_pages import payer_answer
 
@@ -67,34 +66,14 @@ async def _settle(
     tenant_id: UUID | None = None,
     gave_up: bool = False,
 ) -> topups.Settlement:
-    settled = await topups.already_settled(top_up_id=top_up_id, authority=authority, tenant_id=tenant_id)
-    if settled is not None:
-        return topups.Settlement(settled)
-    async with in_transaction() as connection:
-        settlement = await topups.settle(
-            connection,
-            top_up_id=top_up_id,
-            gateways=app_gateways(request.app.state),
-            authority=authority,
-            tenant_id=tenant_id,
-            gave_up=gave_up,
-        )
-    if settlement.credited:
-        await funds_arrived(request, settlement.top_up.tenant_id)
-    return settlement
-
-
-async def funds_arrived(request: Request, tenant_id: UUID) -> None:
-    """Lift the store's hold and wake the worker, once the credit is committed; never fails the caller."""
-    try:
-        await holds.funds_added(tenant_id)
-    except Exception:  # the billing cron lifts it within a minute
-        logger.exception("lifting the hold of %s after a top-up failed", tenant_id)
-    wakeups = getattr(request.app.state, "wakeups", None) or NoWakeups()
-    try:
-        await wakeups.funds_added(tenant_id)
-    except Exception:  # the billing cron resumes held work within a minute
-        logger.exception("waking the worker for %s after a top-up failed", tenant_id)
+    return await settle_top_up(
+        top_up_id,
+        gateways=app_gateways(request.app.state),
+        wakeups=getattr(request.app.state, "wakeups", None) or NoWakeups(),
+        authority=authority,
+        tenant_id=tenant_id,
+        gave_up=gave_up,
+    )
 
 
 async def zarinpal_callback(request: Request) -> Response:
