@@ -18,6 +18,7 @@ from revisit.live import (
     publish,
     read_notice,
 )
+from revisit.services import ServiceUrls
 from tests.support.worker_process import eventually
 
 
@@ -131,21 +132,26 @@ def test_read_notice_takes_only_notices_of_ours() -> None:
 
 
 async def test_a_lost_pubsub_connection_is_reopened_and_its_listeners_are_told_to_look_again(
-    redis: ArqRedis,
+    redis: ArqRedis, service_urls: ServiceUrls
 ) -> None:
     """Redis drops the hub's pub/sub connection (CLIENT KILL of that one connection): the hub
     reconnects and subscribes again by itself, tells its listener that notices may have been lost (a
     bare notice), and notices published afterwards arrive as before."""
-    # given
-    hub, channel = LiveHub(redis), monitor_channel(uuid.uuid4())
-    async with hub.listen(channel) as listener:
-        host, port = hub._pubsub.connection._writer.get_extra_info("sockname")[:2]  # type: ignore[union-attr]
-        # when
-        await redis.execute_command("CLIENT", "KILL", "ADDR", f"{host}:{port}")
-        told = await listener.wait(within=10)
-        await eventually(lambda: _subscribed(redis, channel), within=10, what="subscribing again")
-        await publish(redis, channel, {"events_received": 2})
-        after = await listener.wait(within=5)
+    # given: a hub whose connections carry a name, so the test can find its one pub/sub connection
+    name = f"live-hub-{uuid.uuid4().hex[:12]}"
+    named = Redis.from_url(service_urls.redis_url, client_name=name)
+    hub, channel = LiveHub(named), monitor_channel(uuid.uuid4())
+    try:
+        async with hub.listen(channel) as listener:
+            [hubs] = [c for c in await redis.client_list() if c.get("name") == name and c.get("sub") != "0"]
+            # when
+            await redis.execute_command("CLIENT", "KILL", "ID", hubs["id"])
+            told = await listener.wait(within=10)
+            await eventually(lambda: _subscribed(redis, channel), within=10, what="subscribing again")
+            await publish(redis, channel, {"events_received": 2})
+            after = await listener.wait(within=5)
+    finally:
+        await named.aclose()
     # then
     assert told == {}
     assert after == {"events_received": 2}
