@@ -2,8 +2,8 @@
 
 Subscriptions go over the websocket only: over HTTP (plain or multipart) one is refused
 ``WEBSOCKET_REQUIRED`` before it runs (:class:`SubscriptionsOverWebsocket`). Queries and mutations go
-over HTTP, where the body cap, the in-flight limit and per-request loaders
-apply; over the websocket they are answered "queries are not allowed". A connection refused at
+over HTTP, where the body cap, the in-flight limit and per-request loaders apply; over the websocket
+they are answered "queries are not allowed". A connection refused at
 ``connection_init`` (:class:`~graph.live.context.ConnectionRefused`) is closed with its own code and
 reason rather than strawberry's bare 4403; an acknowledged one is closed with 4401 once its credential
 no longer authenticates (checked at an access token's expiry and every minute).
