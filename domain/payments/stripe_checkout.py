@@ -10,8 +10,9 @@ checks that signature and its age (``tolerance`` seconds) with ``stripe.Webhook.
 unsigned, forged or stale event is refused before anything is read from it. Events that matter:
 
 - ``checkout.session.completed`` and ``checkout.session.async_payment_succeeded``: maybe paid. The session
-  is retrieved from Stripe again (:meth:`verify`) and only ``payment_status == "paid"`` with the top-up's
-  own amount and currency is money.
+  is retrieved from Stripe again (:meth:`verify`, its payment intent's latest charge expanded for the card's
+  brand and last four digits) and only ``payment_status == "paid"`` with the top-up's own amount and
+  currency is money.
 - ``checkout.session.async_payment_failed``: not paid; ``checkout.session.expired``: the payer gave up.
 
 Errors of the library become :class:`GatewayError` outcomes: no connection, rate limits and Stripe's 5xx
@@ -133,7 +134,9 @@ class StripeCheckout:
     async def verify(self, *, session_id: str, amount: int, currency: str) -> VerifiedPayment:
         """The session, retrieved from Stripe, paid in full: ``amount`` minor units of ``currency``."""
         try:
-            session = await self._client.v1.checkout.sessions.retrieve_async(session_id)
+            session = await self._client.v1.checkout.sessions.retrieve_async(
+                session_id, {"expand": ["payment_intent.latest_charge"]}
+            )
         except stripe.StripeError as exc:
             raise _refusal(exc) from None
         if session.status == "expired":
@@ -154,7 +157,9 @@ class StripeCheckout:
             )
         intent = session.payment_intent
         ref = intent if isinstance(intent, str) else getattr(intent, "id", None) or session.id
-        return VerifiedPayment(authority=session.id, amount=amount, ref_id=str(ref), card_mask=None)
+        return VerifiedPayment(
+            authority=session.id, amount=amount, ref_id=str(ref), card_mask=_card_mask(intent)
+        )
 
     def read_webhook(self, payload: bytes, signature: str | None) -> CheckoutEvent | None:
         """The Checkout Session event of a signed webhook; None for another kind of event. Raises
@@ -182,6 +187,17 @@ class StripeCheckout:
             top_up_id=session.get("client_reference_id") or metadata.get("top_up_id"),
             tenant_id=metadata.get("tenant_id"),
         )
+
+
+def _card_mask(intent: object) -> str | None:
+    """«visa •••• 4242» from the payment intent's latest charge, when Stripe expanded it and it was a card."""
+    charge = getattr(intent, "latest_charge", None)
+    details = getattr(charge, "payment_method_details", None)
+    card = getattr(details, "card", None)
+    last4, brand = getattr(card, "last4", None), getattr(card, "brand", None)
+    if not last4:
+        return None
+    return f"{brand or 'card'} •••• {last4}"[:32]
 
 
 def _refusal(exc: stripe.StripeError) -> GatewayError:

@@ -19,7 +19,9 @@ What it does, as Stripe does:
   ``Idempotency-Key`` answers the first session again. Refusals are Stripe's ``{"error": {"type",
   "code", "message", "param"}}``: 401 for a wrong key, 400 ``parameter_missing`` / ``amount_too_small``
   (below 50 minor units) / ``parameter_invalid_integer``.
-- ``GET /v1/checkout/sessions/{id}``: the session as it is now; 404 ``resource_missing`` for another id.
+- ``GET /v1/checkout/sessions/{id}``: the session as it is now (with ``expand[]=payment_intent.latest_charge``
+  a paid session's payment intent and its card charge, Visa ending 4242); 404 ``resource_missing`` for
+  another id.
 
 Scripting: :meth:`complete` (the payer paid: ``status`` complete, ``payment_status`` paid, a
 ``payment_intent``), :meth:`expire`; each returns the webhook body and its ``Stripe-Signature`` header,
@@ -226,6 +228,7 @@ class StripeServer:
         if refusal is not None:
             return refusal
         session_id = request.path_params["id"]
+        expand = {value for key, value in request.query_params.multi_items() if key.startswith("expand")}
         with self._lock:
             self.retrieved.append(session_id)
             session = self.sessions.get(session_id)
@@ -233,7 +236,25 @@ class StripeServer:
             return _error(
                 404, "invalid_request_error", "resource_missing", f"No such checkout.session: '{session_id}'"
             )
+        intent = session.get("payment_intent")
+        if intent and "payment_intent.latest_charge" in expand:
+            session = {**session, "payment_intent": _payment_intent(intent)}
         return JSONResponse(session)
+
+
+def _payment_intent(intent_id: str) -> dict[str, Any]:
+    """A paid payment intent with its latest charge expanded: a Visa card ending in 4242."""
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "status": "succeeded",
+        "latest_charge": {
+            "id": f"ch_{intent_id[3:]}",
+            "object": "charge",
+            "paid": True,
+            "payment_method_details": {"type": "card", "card": {"brand": "visa", "last4": "4242"}},
+        },
+    }
 
 
 def _error(status: int, kind: str, code: str | None, message: str, param: str | None = None) -> JSONResponse:

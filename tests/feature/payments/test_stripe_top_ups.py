@@ -102,7 +102,7 @@ async def test_the_signed_completed_webhook_credits_once_however_often_it_comes(
     assert first.status_code == 200 and first.json() == {"received": True, "status": "paid"}
     assert {answer.status_code for answer in again} == {200}
     row = await TopUp.get(id=UUID(payload["topUp"]["id"]))
-    assert (row.status, row.ref_id) == ("paid", f"pi_{row.authority[8:]}")
+    assert (row.status, row.ref_id, row.card_mask) == ("paid", f"pi_{row.authority[8:]}", "visa •••• 4242")
     assert await credited(owner) == AMOUNT
     assert await credits(owner) == 1
 

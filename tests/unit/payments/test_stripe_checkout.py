@@ -108,6 +108,7 @@ async def test_only_a_paid_session_of_the_same_amount_verifies(
     # then
     assert (still_open.value.outcome, still_open.value.final) == ("unavailable", False)
     assert verified.ref_id.startswith("pi_")
+    assert verified.card_mask == "visa •••• 4242"
     assert other_amount.value.outcome == "amount_mismatch"
     assert (gone.value.outcome, gone.value.final) == ("not_paid", True)
 
