@@ -48,7 +48,7 @@ class TopUp:
     charge_currency: str
     payment_url: str | None = strawberry.field(description="Where the payer pays, while pending.")
     ref_id: str | None = strawberry.field(description="The gateway's reference of the payment, once paid.")
-    card_mask: str | None = strawberry.field(description="The card paid with, masked (Zarinpal).")
+    card_mask: str | None = strawberry.field(description="The card paid with, masked.")
     failure_code: str | None = strawberry.field(description="Why it failed: the gateway's code.")
     created_at: datetime
     paid_at: datetime | None
