@@ -30,7 +30,12 @@ class StartTopUpMutation:
     async def start_top_up(
         self,
         info: Info,
-        amount: Money,
+        amount: Annotated[
+            Money,
+            strawberry.argument(
+                description="Rials (IRR) to credit: a whole number within the platform's limits."
+            ),
+        ],
         client_key: Annotated[
             str,
             strawberry.argument(
