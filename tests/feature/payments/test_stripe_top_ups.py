@@ -111,7 +111,7 @@ async def test_forged_unsigned_and_stale_webhooks_are_refused_and_credit_nothing
     client: ApiClient, stripe_api: StripeServer
 ) -> None:
     """No signature, a signature under another secret, a body changed after signing, a signature an hour
-    old: 400 INVALID_SIGNATURE, the top-up pending, Stripe never asked."""
+    old: 400 INVALID_SIGNATURE, the top-up pending, Stripe never asked; a 6 MiB body: 413 unread."""
     # given
     owner = await abroad()
     payload = await start(client, owner)
@@ -125,7 +125,9 @@ async def test_forged_unsigned_and_stale_webhooks_are_refused_and_credit_nothing
     ]
     # when
     answers = [await post(client, payload_, header) for payload_, header in attempts]
+    oversized = await post(client, b"{" + b" " * (6 * 1024 * 1024) + b"}", signature)
     # then
+    assert oversized.status_code == 413
     assert [answer.status_code for answer in answers] == [400, 400, 400, 400]
     assert {answer.json()["error"]["code"] for answer in answers} == {"INVALID_SIGNATURE"}
     assert (await TopUp.get(id=UUID(payload["topUp"]["id"]))).status == "pending"

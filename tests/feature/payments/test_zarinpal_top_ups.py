@@ -172,7 +172,8 @@ async def test_a_callback_naming_another_authority_changes_nothing(
     client: ApiClient, zarinpal: ZarinpalServer
 ) -> None:
     """Another top-up's authority (even a paid one) on this top-up's callback: 400, no verify, still
-    pending, nothing credited; an unknown top-up id or a malformed one: 404."""
+    pending, nothing credited; an unknown top-up id or a malformed one: 404; no authority, NUL and control
+    characters, or 10,000 characters of one: 400."""
     # given
     owner, other = await make_owner(), await make_owner()
     mine = await start(client, owner)
@@ -190,9 +191,12 @@ async def test_a_callback_naming_another_authority_changes_nothing(
     control = await client.http.get(
         f"/rest/v1/payments/zarinpal/callback/{mine['topUp']['id']}?Authority=A%00%01&Status=OK"
     )
+    huge = await client.http.get(
+        f"/rest/v1/payments/zarinpal/callback/{mine['topUp']['id']}?Authority={'A' * 10_000}&Status=OK"
+    )
     # then
     assert [crossed.status_code, unknown.status_code, malformed.status_code] == [400, 404, 404]
-    assert [empty.status_code, control.status_code] == [400, 400]
+    assert [empty.status_code, control.status_code, huge.status_code] == [400, 400, 400]
     assert zarinpal.verifications == []
     assert (await TopUp.get(id=UUID(mine["topUp"]["id"]))).status == "pending"
     assert await credits(owner) == 0 and await credits(other) == 0
