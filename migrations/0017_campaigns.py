@@ -226,8 +226,13 @@ class Migration(migrations.Migration):
                         null=True, description="Why an excluded customer was left out.", max_length=32
                     ),
                 ),
-                ("message_id", fields.UUIDField(null=True)),
-                ("coupon_id", fields.UUIDField(null=True)),
+                (
+                    "message_id",
+                    fields.UUIDField(
+                        null=True,
+                        description="Its message; its code is coupons.origin_key campaign:<id>:<customer>.",
+                    ),
+                ),
                 ("credit_amount", fields.BigIntField(default=0, db_default=0)),
             ],
             options={

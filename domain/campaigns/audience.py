@@ -13,7 +13,8 @@ segments who are in none of the excluded ones — gets one ``campaign_recipients
   :func:`domain.messaging.policy.cap_reason` counts them one by one);
 - ``control``: of those who could be reached, a deterministic draw by a hash of (campaign, customer)
   sets ``control_percent`` % aside — they get nothing and are what the campaign is compared with;
-- ``treated``: everyone else; they get the message.
+- ``treated``: everyone else; they get the message, whose id is drawn here (``message_id``) so the
+  messages are inserted under it and no recipient row is written twice.
 
 The statement counts what it wrote by status and reason, and those counts are what the owner is shown.
 """
@@ -107,16 +108,21 @@ decided AS (
   FROM numbered AS n
   LEFT JOIN caps AS k ON k.customer_id = n.id
 ),
-written AS (
-  INSERT INTO campaign_recipients (tenant_id, campaign_id, customer_id, phone, status, reason, credit_amount)
-  SELECT $1, $2, d.id, d.phone,
+drawn AS (
+  SELECT d.id, d.phone, d.reason,
          CASE WHEN d.reason IS NOT NULL THEN '{EXCLUDED}'
               WHEN (hashtextextended($2::text || d.id::text, 0) & 9223372036854775807) % 100 < $6::int
                 THEN '{CONTROL}'
-              ELSE '{TREATED}' END,
-         d.reason, 0
+              ELSE '{TREATED}' END AS status
   FROM decided AS d
-  ORDER BY d.id
+),
+written AS (
+  INSERT INTO campaign_recipients (tenant_id, campaign_id, customer_id, phone, status, reason, message_id,
+                                   credit_amount)
+  SELECT $1, $2, w.id, w.phone, w.status, w.reason,
+         CASE WHEN w.status = '{TREATED}' THEN gen_random_uuid() END, 0
+  FROM drawn AS w
+  ORDER BY w.id
   ON CONFLICT DO NOTHING
   RETURNING status, reason
 )

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from uuid import UUID, uuid4
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -119,12 +119,12 @@ async def launch(*, tenant_id: UUID, campaign_id: UUID, now: datetime) -> Campai
 
 @dataclass(frozen=True)
 class _Message:
+    id: UUID
     customer_id: UUID
     phone: str
     body: str
     encoding: str
     parts: int
-    coupon_id: UUID | None
 
 
 async def _incentives(
@@ -178,14 +178,14 @@ WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'treated'
 ORDER BY customer_id
 """
 _TO_RENDER: Final = """
-SELECT r.customer_id, r.phone, c.first_name
+SELECT r.customer_id, r.message_id, r.phone, c.first_name
 FROM campaign_recipients AS r
 JOIN customers AS c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
 WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.status = 'treated'
 ORDER BY r.customer_id
 """
 _CODES: Final = """
-SELECT customer_id, id, code, expires_at FROM coupons WHERE tenant_id = $1 AND origin_key = ANY($2::text[])
+SELECT customer_id, code, expires_at FROM coupons WHERE tenant_id = $1 AND origin_key = ANY($2::text[])
 """
 _BALANCES: Final = """
 SELECT customer_id, available FROM credit_accounts WHERE tenant_id = $1 AND customer_id = ANY($2::uuid[])
@@ -232,12 +232,22 @@ async def _render(
             if expires not in expiry_text:
                 expiry_text[expires] = templates.format_date(expires, tenant) if expires else "—"
             values["coupon_expiry"] = expiry_text[expires]
-        text = with_footer(render_template(campaign.template, values), policy.MARKETING)
+        text = with_footer(_fill(campaign.template, values), policy.MARKETING)
         parts = count_parts(text)
         messages.append(
-            _Message(customer, row["phone"], text, parts.encoding, parts.parts, code["id"] if code else None)
+            _Message(row["message_id"], customer, row["phone"], text, parts.encoding, parts.parts)
         )
     return messages
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """:func:`render_template`, fast: a template :func:`validate_template` passed holds only ``{name}``
+    placeholders and ``{{`` / ``}}``, which :meth:`str.format_map` reads the same way (and never parses a
+    value it inserts). Anything else is left to :func:`render_template` and its typed errors."""
+    try:
+        return template.format_map(values)
+    except (KeyError, ValueError, IndexError, AttributeError):
+        return render_template(template, values)
 
 
 _INSERT: Final = """
@@ -249,11 +259,6 @@ SELECT u.id, $1, u.customer_id, $2::uuid, 'campaign:' || $2::uuid::text || ':' |
 FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::int[])
   AS u(id, customer_id, phone, body, encoding, parts)
 ON CONFLICT DO NOTHING
-"""
-_LINK: Final = """
-UPDATE campaign_recipients AS r SET message_id = u.id, coupon_id = u.coupon_id
-FROM unnest($3::uuid[], $4::uuid[], $5::uuid[]) AS u(customer_id, id, coupon_id)
-WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.customer_id = u.customer_id
 """
 
 
@@ -267,8 +272,6 @@ async def _insert(
 ) -> None:
     if not messages:
         return
-    ids = [uuid4() for _ in messages]
-    customers = [message.customer_id for message in messages]
     await connection.execute_query(
         _INSERT,
         [
@@ -279,14 +282,11 @@ async def _insert(
             if policy.next_send_time(tenant=tenant, purpose=policy.MARKETING, now=now) > now
             else None,
             now,
-            ids,
-            customers,
+            [message.id for message in messages],
+            [message.customer_id for message in messages],
             [message.phone for message in messages],
             [message.body for message in messages],
             [message.encoding for message in messages],
             [message.parts for message in messages],
         ],
-    )
-    await connection.execute_query(
-        _LINK, [tenant.id, campaign.id, customers, ids, [message.coupon_id for message in messages]]
     )

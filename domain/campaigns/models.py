@@ -76,8 +76,9 @@ class CampaignRecipient(Model):
     phone = fields.CharField(max_length=20, null=True)
     status = fields.CharField(max_length=16, description="treated, control or excluded.")
     reason = fields.CharField(max_length=32, null=True, description="Why an excluded customer was left out.")
-    message_id = fields.UUIDField(null=True)
-    coupon_id = fields.UUIDField(null=True)
+    message_id = fields.UUIDField(
+        null=True, description="Its message; its code is coupons.origin_key campaign:<id>:<customer>."
+    )
     credit_amount = fields.BigIntField(default=0, db_default=0)
 
     class Meta:

@@ -92,10 +92,12 @@ WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.status = 'treated'
                     AND c.consent_changed_at >= $3))
 """
 _COUPONS_REDEEMED: Final = """
-SELECT count(*) AS n FROM campaign_recipients AS r
-JOIN coupon_redemptions AS cr ON cr.tenant_id = r.tenant_id AND cr.coupon_id = r.coupon_id
-WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.coupon_id IS NOT NULL AND cr.state = 'redeemed'
+SELECT count(*) AS n FROM coupons AS cp
+JOIN coupon_redemptions AS cr ON cr.tenant_id = cp.tenant_id AND cr.coupon_id = cp.id
+WHERE cp.tenant_id = $1 AND cp.template_id = $3 AND cp.issued_at >= $4
+  AND cp.origin_key LIKE 'campaign:' || $2::uuid::text || ':%' AND cr.state = 'redeemed'
 """
+"""The campaign's codes, found through the template's (tenant_id, template_id, issued_at) index."""
 _CREDIT_SPENT: Final = """
 SELECT coalesce(sum(least(r.credit_amount, greatest(0, -coalesce(s.net, 0)))), 0) AS n
 FROM campaign_recipients AS r
@@ -160,7 +162,13 @@ async def campaign_results(*, tenant_id: UUID, campaign_id: UUID) -> CampaignRes
     connection = connections.get("default")
     at = campaign.launched_at
     opted = await connection.execute_query_dict(_OPTED_OUT_AFTER, [tenant_id, campaign_id, at])
-    redeemed = await connection.execute_query_dict(_COUPONS_REDEEMED, [tenant_id, campaign_id])
+    redeemed = (
+        await connection.execute_query_dict(
+            _COUPONS_REDEEMED, [tenant_id, campaign_id, campaign.coupon_template_id, at]
+        )
+        if campaign.coupon_template_id is not None
+        else [{"n": 0}]
+    )
     spent = await connection.execute_query_dict(
         _CREDIT_SPENT, [tenant_id, campaign_id, at, sorted(CHECKOUT_KINDS)]
     )

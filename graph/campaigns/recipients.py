@@ -17,7 +17,8 @@ SELECT r.id, r.customer_id, r.phone, r.status, r.reason, r.message_id, r.credit_
        m.status AS message_status, m.delivery_status, m.delivery_status_at, cp.code AS coupon_code
 FROM campaign_recipients AS r
 LEFT JOIN outbound_messages AS m ON m.tenant_id = r.tenant_id AND m.id = r.message_id
-LEFT JOIN coupons AS cp ON cp.tenant_id = r.tenant_id AND cp.id = r.coupon_id
+LEFT JOIN coupons AS cp ON cp.tenant_id = r.tenant_id
+  AND cp.origin_key = 'campaign:' || r.campaign_id::text || ':' || r.customer_id::text
 WHERE r.tenant_id = $1 AND r.campaign_id = $2 AND r.id > $3
   AND ($4::text IS NULL OR r.status = $4::text)
   AND ($5::text IS NULL OR m.status = $5::text)

@@ -108,7 +108,7 @@ async def test_a_campaign_is_sent_delivered_and_measured_against_its_control_gro
     treated = await CampaignRecipient.filter(campaign_id=campaign_id, status="treated").order_by("id")
     control = await CampaignRecipient.filter(campaign_id=campaign_id, status="control").order_by("id")
     buyer = await Customer.get(id=treated[0].customer_id)
-    code = (await Coupon.get(id=treated[0].coupon_id)).code
+    code = (await Coupon.get(origin_key=f"campaign:{campaign_id}:{buyer.id}")).code
     other = await Customer.get(id=control[0].customer_id)
     ordered_at = datetime.now(UTC)
     await deliver(

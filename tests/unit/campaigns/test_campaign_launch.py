@@ -120,10 +120,10 @@ async def test_each_treated_recipient_gets_a_code_of_their_own_in_their_message(
     await launch.launch(tenant_id=tenant.id, campaign_id=campaign.id, now=NOW)
     # then
     recipients = await CampaignRecipient.filter(campaign_id=campaign.id, status="treated")
-    coupons = {c.id: c for c in await Coupon.filter(tenant_id=tenant.id)}
+    coupons = {c.origin_key: c for c in await Coupon.filter(tenant_id=tenant.id)}
     assert len(coupons) == len(recipients) == 6
     for recipient in recipients:
-        coupon = coupons[recipient.coupon_id]  # type: ignore[index]
+        coupon = coupons[f"campaign:{campaign.id}:{recipient.customer_id}"]
         message = await OutboundMessage.get(id=recipient.message_id)
         assert coupon.customer_id == recipient.customer_id  # type: ignore[attr-defined]
         assert message.body.startswith(f"۱۵٪ با کد {coupon.code} تا ")

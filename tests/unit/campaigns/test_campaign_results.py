@@ -83,7 +83,7 @@ async def test_an_order_with_the_campaigns_coupon_is_its_own_whatever_the_last_t
     first = await launched(tenant, incentive="coupon", coupon_template_id=template.id)
     second = await launched(tenant)
     coupon = await make_coupon(template, customer_id=customer.id)
-    await recipient(first, customer, coupon_id=coupon.id)
+    await recipient(first, customer)
     await campaign_message(first, customer, status="sent")
     await Coupon.filter(id=coupon.id).update(origin_key=f"campaign:{first.id}:{customer.id}")
     await delivered(second, customer, LAUNCH + timedelta(hours=2))
