@@ -48,8 +48,11 @@ from domain.tenancy.models import Tenant
 logger = logging.getLogger("revisit.campaigns")
 
 SEND_CONCURRENCY: Final = 4
-"""Chunks in flight at once per store, each one provider batch (measured in ``bench/bench_campaign.py``):
-while one waits for the provider, another is claimed or recorded."""
+"""Chunks in flight at once per store (measured in ``bench/bench_campaign.py``): while one waits for the
+provider, another is claimed or recorded."""
+CHUNK_BATCHES: Final = 2
+"""Provider batches per chunk, sent at once: a chunk is claimed and paid for in one transaction, so a
+bigger one pays the transaction's fixed cost (and the wallet's lock) for more messages."""
 TIME_BUDGET: Final = timedelta(seconds=5)
 """How long one dispatch job works before it hands over to a fresh job at the back of the queue."""
 RECHECK_UNKNOWN: Final = timedelta(seconds=10)
@@ -223,7 +226,9 @@ async def dispatch_store(
         while turn and not stopped and still_leased() and time.monotonic() < deadline:
             campaign_id = turn[0]
             turn.rotate(-1)  # the next lane takes the next campaign (or the same one, when it is alone)
-            result = await dispatch_chunk(tenant=tenant, campaign_id=campaign_id, route=route, since=since)
+            result = await dispatch_chunk(
+                tenant=tenant, campaign_id=campaign_id, route=route, since=since, concurrency=CHUNK_BATCHES
+            )
             await on_chunk(result)
             totals["chunks"] += result.state == "sent"
             totals["sent"] += result.sent

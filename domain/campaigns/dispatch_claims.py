@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 from tortoise import Tortoise
@@ -69,7 +69,8 @@ SELECT status, reservation_key FROM campaigns WHERE tenant_id = $1 AND id = $2 F
 """
 
 _LOCK: Final = """
-SELECT id, parts FROM outbound_messages
+SELECT id, parts, claimed_until, outcome_unknown_at, attempts, lookups, failure_reason, sms_account_id
+FROM outbound_messages
 WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'queued' AND (send_after IS NULL OR send_after <= $3)
   AND (claimed_until IS NULL OR claimed_until < $5)
 LIMIT $4
@@ -120,6 +121,15 @@ WHERE m.tenant_id = $1 AND m.id = ANY($2::uuid[])
 RETURNING m.id, m.phone, m.body, m.parts, m.attempts, m.outcome_unknown_at
 """
 
+_UNCLAIM: Final = """
+UPDATE outbound_messages m
+SET claimed_until = o.claimed_until, outcome_unknown_at = o.outcome_unknown_at, attempts = o.attempts,
+    lookups = o.lookups, failure_reason = o.failure_reason, sms_account_id = o.sms_account_id
+FROM unnest($2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::uuid[])
+    AS o(id, claimed_until, outcome_unknown_at, attempts, lookups, failure_reason, sms_account_id)
+WHERE m.tenant_id = $1 AND m.id = o.id
+"""
+
 
 async def claim_chunk(
     *,
@@ -150,15 +160,18 @@ async def claim_chunk(
         going = [(row["id"], row["parts"]) for row in locked if row["id"] not in withdrawn]
         if not going:
             return Chunk(lifecycle.SENDING, True, None, (), len(withdrawn))
-        paid = await charging.charge_messages(
-            connection, tenant, going, reservation_key=reservation_key, provider=route.provider.name, now=now
-        )
-        if not paid:
-            return Chunk(lifecycle.SENDING, False, None, (), len(withdrawn))
         token = now + CLAIM_LEASE
+        # Claimed first, charged last: the wallet's row lock is held only from the charge to the commit.
         claimed = await connection.execute_query_dict(
             _CLAIM, [tenant.id, [message_id for message_id, _ in going], token, CLAIM_LEASE, route.account_id]
         )
+        paid = await charging.charge_messages(
+            connection, tenant, going, reservation_key=reservation_key, provider=route.provider.name, now=now
+        )
+        if not paid:  # nothing was charged (the hold it wrote stays): the claim is undone
+            before = [row for row in locked if row["id"] not in withdrawn]
+            await connection.execute_query(_UNCLAIM, [tenant.id, *_columns(before)])
+            return Chunk(lifecycle.SENDING, False, None, (), len(withdrawn))
     messages = tuple(
         Claimed(
             id=row["id"],
@@ -171,6 +184,19 @@ async def claim_chunk(
         for row in claimed
     )
     return Chunk(lifecycle.SENDING, True, token, messages, len(withdrawn))
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    names = (
+        "id",
+        "claimed_until",
+        "outcome_unknown_at",
+        "attempts",
+        "lookups",
+        "failure_reason",
+        "sms_account_id",
+    )
+    return [[row[name] for row in rows] for name in names]
 
 
 _NEXT_DUE: Final = """

@@ -87,8 +87,8 @@ async def test_a_lease_lost_stops_the_store_before_its_next_chunk_and_hands_over
         lanes=1,
     )
     # then
-    assert (outcome.chunks, outcome.sent, outcome.more) == (2, 400, True)
-    assert await statuses(given.campaign.id) == {"sent": 400, "queued": 500}
+    assert (outcome.chunks, outcome.sent, outcome.more) == (2, 800, True)  # two chunks of 2 batches × 200
+    assert await statuses(given.campaign.id) == {"sent": 800, "queued": 100}
 
 
 async def test_the_job_hands_over_to_a_fresh_job_and_announces_each_chunk(
