@@ -11,6 +11,7 @@ from domain.campaigns.results import campaign_results
 from domain.commerce.models import Order
 from domain.coupons.models import Coupon, CouponRedemption
 from domain.customers.models import Customer
+from domain.incentives.models import CreditEntry
 from domain.messaging.models import SmsSuppression
 from domain.tenancy.models import Tenant
 from tests.support.automation import make_customer, make_order, make_tenant
@@ -170,3 +171,32 @@ async def test_a_draft_has_empty_results(db: None) -> None:
     results = await campaign_results(tenant_id=tenant.id, campaign_id=campaign.id)
     # then
     assert (results.attributed_orders, results.treated.customers, results.conversion_lift) == (0, 0, None)
+
+
+async def test_credit_spent_counts_what_recipients_spent_up_to_the_campaigns_gift(db: None) -> None:
+    """Of 50,000 given each: one spent 30,000 and had 10,000 of it released (20,000), one spent 80,000
+    (50,000 counted: the rest was other credit); a customer outside the campaign counts nothing."""
+    # given
+    tenant = await make_tenant()
+    campaign = await launched(tenant, incentive="credit", credit_amount=50_000)
+    thrifty, lavish, outsider = [await make_customer(tenant) for _ in range(3)]
+    await recipient(campaign, thrifty, credit_amount=50_000)
+    await recipient(campaign, lavish, credit_amount=50_000)
+    for person, kind, amount in (
+        (thrifty, "redemption", -30_000),
+        (thrifty, "release", 10_000),
+        (lavish, "redemption", -80_000),
+        (outsider, "redemption", -40_000),
+    ):
+        await CreditEntry.create(
+            tenant_id=tenant.id,
+            customer_id=person.id,
+            kind=kind,
+            amount=amount,
+            available_at=LAUNCH + timedelta(days=1),
+            idempotency_key=f"{kind}:{person.id}",
+        )
+    # when
+    results = await campaign_results(tenant_id=tenant.id, campaign_id=campaign.id)
+    # then
+    assert results.credit_spent == 20_000 + 50_000
