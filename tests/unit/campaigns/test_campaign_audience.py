@@ -145,3 +145,28 @@ async def test_the_control_group_is_a_deterministic_share_of_the_reachable(db: N
         )
     )
     assert again == drawn
+
+
+async def test_three_marketing_sms_in_the_last_days_reach_the_weekly_cap(db: None) -> None:
+    """One marketing SMS on each of the three days before (none today): the daily cap has room, the
+    weekly cap of 3 does not, so the customer is excluded as weekly_cap; skipped messages take no slot."""
+    # given
+    tenant = await make_tenant()
+    customer = await make_customer(tenant)
+    for days, status in ((1, "sent"), (2, "sent"), (3, "sent"), (4, "skipped")):
+        await OutboundMessage.create(
+            tenant_id=tenant.id,
+            customer_id=customer.id,
+            origin_key=f"run:{days}:step:1",
+            purpose="marketing",
+            phone=customer.phone,
+            body="x",
+            encoding="UCS-2",
+            parts=1,
+            status=status,
+            send_after=NOW - timedelta(days=days),
+        )
+    # when
+    taken, _ = await take(tenant)
+    # then
+    assert (taken.treated, taken.excluded) == (0, {"weekly_cap": 1})

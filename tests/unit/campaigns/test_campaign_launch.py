@@ -198,3 +198,17 @@ async def test_a_schedule_is_read_in_the_stores_zone_and_must_be_in_the_future(d
     assert (past.value.code, past.value.field) == ("INVALID", "scheduledAt")
     assert scheduled.status == "scheduled"
     assert scheduled.scheduled_at == datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+
+
+async def test_a_campaign_with_its_own_window_waits_for_it(db: None) -> None:
+    """Launched at 12:30 Tehran time with a window of 18:00–21:00: the messages are due at 18:00."""
+    # given
+    tenant = await funded()
+    await make_customer(tenant)
+    campaign = await make_campaign(tenant, window_start=18 * 60, window_end=21 * 60)
+    # when
+    await launch.launch(tenant_id=tenant.id, campaign_id=campaign.id, now=NOW)
+    # then
+    message = await OutboundMessage.get(campaign_id=campaign.id)
+    assert message.send_after == datetime(2026, 11, 22, 14, 30, tzinfo=UTC)
+    assert message.policy_reason is None
