@@ -87,7 +87,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -324,7 +324,10 @@ class KavenegarServer:
         return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
 
     async def _send_array(self, request: Request) -> Response:
-        fields = await _fields(request)
+        try:
+            fields = await _fields(request)
+        except ClientDisconnect:  # the client died while sending (a killed worker): nothing arrived
+            return Response(status_code=400)
         with self._lock:
             self.attempts.append(fields)
             scripted = self._script.popleft() if self._script else None
