@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.billing import tariffs, wallet
+from domain.segments import service as segments
 from domain.tenancy import service as tenancy
 from domain.tenancy.security import issue_access_token
 from tests.support.api import ApiClient
@@ -274,3 +275,25 @@ async def test_another_stores_campaign_cannot_be_read(client: ApiClient, db: Non
     # then
     assert read.error_codes() == ["NOT_FOUND"]
     assert listed["nodes"] == []
+
+
+async def test_a_segment_a_campaign_uses_cannot_be_deleted_until_it_is_finished(
+    client: ApiClient, db: None
+) -> None:
+    """deleteSegment answers IN_USE naming the draft campaign that targets the segment; once the
+    campaign is cancelled the segment may be deleted."""
+    # given
+    owner, draft = await store(customers=0)
+    segment = await segments.create(
+        tenant_id=owner.tenant.id, name="VIP", definition=None, now=datetime.now(UTC)
+    )
+    created = await call(client, owner, CREATE, {"input": {**draft, "includeSegmentIds": [str(segment.id)]}})
+    remove = "mutation Remove($id: ID!) { deleteSegment(id: $id) { deletedId errors { code message } } }"
+    # when
+    refused = await call(client, owner, remove, {"id": str(segment.id)})
+    await call(client, owner, CANCEL, {"id": created["campaign"]["id"]})
+    removed = await call(client, owner, remove, {"id": str(segment.id)})
+    # then
+    assert [e["code"] for e in refused["errors"]] == ["IN_USE"]
+    assert "campaign “Black Friday”" in refused["errors"][0]["message"]
+    assert removed["deletedId"] == str(segment.id)
