@@ -143,6 +143,11 @@ async def claim_chunk(
     """Take the campaign's next chunk (see the module docstring); the caller holds the dispatch lease,
     taken at ``since`` (default ``now``: every claim found is a dead dispatch's)."""
     async with in_transaction() as connection:
+        if route.provider.dedupes_local_ids:
+            # Lost in a database crash, this claim (and its charge) would be made again and the provider
+            # would refuse the repeated local ids: its commit need not wait for the disk, and so the
+            # wallet's lock is not held for that wait.
+            await connection.execute_query("SET LOCAL synchronous_commit = off")
         rows = await connection.execute_query_dict(_CAMPAIGN, [tenant.id, campaign_id])
         if not rows or rows[0]["status"] != lifecycle.SENDING:
             return Chunk(rows[0]["status"] if rows else lifecycle.CANCELLED, True, None, (), 0)
