@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain.automation import statistics
+from domain.messaging import pricing
 from graph.core.context import Info
 from graph.core.ids import optional_uuid, to_uuid
 from graph.core.permissions import Can
@@ -135,6 +136,6 @@ class JourneyStatisticsQuery:
         result = await statistics.journey_statistics(
             tenant_id=scope,
             automation_id=to_uuid(id, what="Automation"),
-            part_price=info.context.settings.sms_part_price,
+            part_price=await pricing.tenant_part_price(scope),
         )
         return JourneyStatistics.from_domain(result)
