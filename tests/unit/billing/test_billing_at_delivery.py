@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from tortoise.transactions import in_transaction
 
+from domain.automation import engine
 from domain.automation.models import AutomationRun
 from domain.automation.poller import due_stores, poll
 from domain.billing import charging, holds, wallet
@@ -201,3 +202,24 @@ async def test_a_store_on_hold_advances_no_step(db: None) -> None:
     assert await holds.on_hold(tenant.id) is not None
     assert result.taken == 0
     assert (await AutomationRun.get(id=run.id)).state == "pending"
+
+
+async def test_advancing_one_run_charges_its_start_and_waits_while_the_wallet_cannot_pay(db: None) -> None:
+    """The single-run path (engine.advance) charges the start like the poller: without funds the run stays
+    due and the store is held; after a top-up it advances, charged once."""
+    # given
+    tenant = await empty_store()
+    journey = await make_journey(tenant, TAG_THEN_SMS)
+    [run] = await enrol_customers(journey, [await customer_of(tenant)])
+    now = datetime.now(UTC)
+    # when
+    waiting = await engine.advance(run_id=run.id, now=now)
+    held = await holds.on_hold(tenant.id)
+    await wallet.top_up(tenant.id, amount=10_000, key="t", reference="test")
+    await holds.funds_added(tenant.id)
+    advanced = await engine.advance(run_id=run.id, now=now)
+    # then
+    assert (waiting.run.state, waiting.run.current_step, waiting.message_ids) == ("pending", 0, ())
+    assert held is not None and held.needed == 500
+    assert advanced.run.state == "completed" and len(advanced.message_ids) == 1
+    assert await WalletEntry.filter(tenant_id=tenant.id, idempotency_key=f"run:{run.id}").count() == 1
