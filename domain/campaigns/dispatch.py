@@ -159,8 +159,7 @@ async def _record(
         now=now,
         first=PROVIDER_CREDIT_RETRY,
     )
-    grace = timedelta(0) if provider.dedupes_local_ids else LOOKUP_GRACE
-    for unknown in outcomes.unknown:
+    for unknown in outcomes.unknown:  # looked up soon: what the provider took is found at once
         await dispatch_outcomes.record_unknown(
             tenant_id=tenant_id,
             token=token,
@@ -168,7 +167,7 @@ async def _record(
             since=unknown.since,
             reason=unknown.reason,
             look_again=now + RECHECK_UNKNOWN,
-            grace=grace,
+            grace=timedelta(0),
         )
     for waiting in outcomes.waiting:
         await dispatch_outcomes.record_unknown(
