@@ -294,9 +294,12 @@ async def charge(
         )
 
 
-_CHARGED_KEYS = (
-    "SELECT idempotency_key FROM wallet_entries WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])"
-)
+# Joined on the keys rather than `= ANY(...)`: on a new store's ledger, not analysed yet, the planner
+# would otherwise scan the store's rows instead of probing the unique (tenant_id, idempotency_key) index.
+_CHARGED_KEYS = """
+SELECT e.idempotency_key FROM unnest($2::text[]) AS k(key)
+JOIN wallet_entries e ON e.tenant_id = $1::uuid AND e.idempotency_key = k.key
+"""
 _INSERT_MANY = """
 INSERT INTO wallet_entries (id, tenant_id, kind, charge_kind, amount, balance_delta, reserved_delta,
   idempotency_key, reservation_key, reference, unit_price, quantity, note, created_at)
