@@ -27,25 +27,14 @@ import os
 import platform
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-BENCH_DIR = Path(".revisit/bench")
+from bench.databases import fresh_database_url
+
 DATABASE = "revisit_bench_campaign_launch"
 TARGET_SECONDS = 10.0
 """A 100,000-recipient launch "in seconds": the figure the brief asks for, with this as its bound."""
-
-
-def database_url() -> str:
-    from revisit import embedded
-
-    url = os.environ.get("REVISIT_BENCH_DATABASE_URL")
-    if url is not None:
-        return url
-    embedded.postgres_url(BENCH_DIR, database="postgres")
-    embedded.postgres_server(BENCH_DIR).psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
-    return embedded.postgres_url(BENCH_DIR, database=DATABASE)
 
 
 _CUSTOMERS = """
@@ -121,7 +110,7 @@ async def run(customers: int, orders: int) -> str:
     from domain.tenancy import service as tenancy
     from revisit import database
 
-    url = database_url()
+    url = fresh_database_url(DATABASE)
     await database.migrate(url)
     await database.close()
     await database.init(url)

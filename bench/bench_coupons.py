@@ -27,24 +27,13 @@ import platform
 import statistics
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-BENCH_DIR = Path(".revisit/bench")
+from bench.databases import fresh_database_url
+
 DATABASE = "revisit_bench_coupons"
 TARGET_SECONDS = 5.0
-
-
-def database_url() -> str:
-    from revisit import embedded
-
-    url = os.environ.get("REVISIT_BENCH_DATABASE_URL")
-    if url is not None:
-        return url
-    embedded.postgres_url(BENCH_DIR, database="postgres")
-    embedded.postgres_server(BENCH_DIR).psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
-    return embedded.postgres_url(BENCH_DIR, database=DATABASE)
 
 
 _BASELINE = """
@@ -85,7 +74,7 @@ async def run(count: int, repetitions: int, redemptions: int) -> str:
     from domain.tenancy import service as tenancy
     from revisit import database
 
-    url = database_url()
+    url = fresh_database_url(DATABASE)
     await database.migrate(url)
     await database.close()
     await database.init(url)

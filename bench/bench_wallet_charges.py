@@ -21,36 +21,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
-from pathlib import Path
 from uuid import uuid4
 
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from bench.databases import fresh_database_url
 from domain.billing import charging, wallet
 from domain.billing.models import WalletEntry
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 from revisit import database
 
-BENCH_DIR = Path(".revisit/bench")
 DATABASE = "revisit_bench_wallet"
 PARTS = 2
 PRICE = 1_500
-
-
-def database_url() -> str:
-    from revisit import embedded
-
-    url = os.environ.get("REVISIT_BENCH_DATABASE_URL")
-    if url is not None:
-        return url
-    embedded.postgres_url(BENCH_DIR, database="postgres")
-    embedded.postgres_server(BENCH_DIR).psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
-    return embedded.postgres_url(BENCH_DIR, database=DATABASE)
 
 
 _FLOOR = """
@@ -98,7 +85,7 @@ async def floor(tenant: Tenant, chunk: int, chunks: int) -> float:
 
 
 async def run(chunk: int, chunks: int, repetitions: int) -> str:
-    url = database_url()
+    url = fresh_database_url(DATABASE)
     await database.migrate(url)
     await database.close()
     await database.init(url)
