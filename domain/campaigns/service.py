@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from domain.campaigns.lifecycle import DRAFT, STATUSES
+from domain.campaigns.lifecycle import DRAFT, STATUSES, locked
 from domain.campaigns.models import Campaign
 from domain.coupons.models import CouponTemplate
 from domain.errors import DomainError, NotFound
@@ -121,14 +121,7 @@ async def update(
     if unknown:
         raise DomainError("INVALID", f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
     async with in_transaction() as connection:
-        campaign = (
-            await Campaign.filter(tenant_id=tenant_id, id=campaign_id)
-            .select_for_update()
-            .using_db(connection)
-            .first()
-        )
-        if campaign is None:
-            raise NotFound("Campaign")
+        campaign = await locked(connection, tenant_id, campaign_id)
         _require_draft(campaign, "changed")
         draft = replace(draft_of(campaign), **changes)  # type: ignore[arg-type]
         values = await validated(tenant_id=tenant_id, draft=draft, now=now)
@@ -141,14 +134,7 @@ async def update(
 async def delete(*, tenant_id: UUID, campaign_id: UUID) -> None:
     """Delete a draft; ``INVALID_STATE`` for a campaign that was scheduled or launched (cancel it)."""
     async with in_transaction() as connection:
-        campaign = (
-            await Campaign.filter(tenant_id=tenant_id, id=campaign_id)
-            .select_for_update()
-            .using_db(connection)
-            .first()
-        )
-        if campaign is None:
-            raise NotFound("Campaign")
+        campaign = await locked(connection, tenant_id, campaign_id)
         _require_draft(campaign, "deleted")
         await campaign.delete(using_db=connection)
 
