@@ -12,6 +12,7 @@ from domain.events.schema import MAX_BATCH_SIZE, EventBatch, EventBatchResult, I
 from graph.core.inputs import MAX_JSON_DEPTH
 from graph.rest.checkout_openapi import CHECKOUT_OPENAPI_PATHS, CHECKOUT_OPENAPI_SCHEMAS
 from graph.rest.http import MAX_BODY_BYTES
+from graph.rest.payment_callbacks_openapi import ACCESS_TOKEN_SCHEME, PAYMENT_OPENAPI_PATHS
 from graph.rest.sms_callbacks_openapi import SMS_CALLBACKS_OPENAPI_PATHS
 from graph.rest.woocommerce_openapi import WOOCOMMERCE_OPENAPI_PATHS
 
@@ -148,6 +149,7 @@ def openapi_document() -> dict[str, Any]:
             **CHECKOUT_OPENAPI_PATHS,
             **WOOCOMMERCE_OPENAPI_PATHS,
             **SMS_CALLBACKS_OPENAPI_PATHS,
+            **PAYMENT_OPENAPI_PATHS,
         }
     )
     return {
@@ -162,7 +164,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "components": {
             "securitySchemes": {
-                "storeKey": {"type": "http", "scheme": "bearer", "description": "A store key."}
+                "storeKey": {"type": "http", "scheme": "bearer", "description": "A store key."},
+                "accessToken": ACCESS_TOKEN_SCHEME,
             },
             "schemas": schemas,
         },

@@ -32,6 +32,7 @@ from domain.payments import topups
 from domain.payments.stripe_checkout import EXPIRED_EVENTS, FAILED_EVENTS, WebhookRefused
 from domain.text import identifier_problem
 from graph.core.context import NoWakeups
+from graph.core.ids import parse_uuid
 from graph.payments import paths
 from graph.payments.gateways import app_gateways
 from graph.payments.settling import settle_top_up
@@ -49,13 +50,6 @@ def payment_callback_routes() -> list[BaseRoute]:
         Route(paths.STRIPE_WEBHOOK, stripe_webhook, methods=["POST"]),
         Route(paths.STRIPE_RETURN, stripe_return, methods=["GET"]),
     ]
-
-
-def _uuid(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None
 
 
 async def _settle(
@@ -79,7 +73,7 @@ async def _settle(
 async def zarinpal_callback(request: Request) -> Response:
     """Zarinpal sends the payer back here; verify, credit once, and answer the payer."""
     settings = request.app.state.settings
-    top_up_id = _uuid(request.path_params["top_up_id"])
+    top_up_id = parse_uuid(request.path_params["top_up_id"])
     parameters = request.query_params
     if request.method == "POST":
         parameters = await request.form()  # type: ignore[assignment]
@@ -102,7 +96,7 @@ async def zarinpal_callback(request: Request) -> Response:
 async def stripe_return(request: Request) -> Response:
     """Stripe Checkout sends the payer back here (success or cancel); settle as the webhook would."""
     settings = request.app.state.settings
-    top_up_id = _uuid(request.path_params["top_up_id"])
+    top_up_id = parse_uuid(request.path_params["top_up_id"])
     if top_up_id is None:
         return payer_answer(None, status="failed", settings=settings, http_status=404)
     try:
@@ -127,8 +121,8 @@ async def stripe_webhook(request: Request) -> Response:
         return problem(400, "INVALID_SIGNATURE", str(exc))
     if event is None:
         return JSONResponse({"received": True, "ignored": "not a Checkout Session payment event"})
-    top_up_id = _uuid(event.top_up_id or "")
-    tenant_id = _uuid(event.tenant_id or "")
+    top_up_id = parse_uuid(event.top_up_id or "")
+    tenant_id = parse_uuid(event.tenant_id or "")
     if top_up_id is None or tenant_id is None:
         return JSONResponse({"received": True, "ignored": "no top-up named"})
     try:

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from domain.errors import DomainError, NotFound
 from domain.payments import documents, invoices, topups
 from domain.tenancy import service as tenancy
+from graph.core.ids import parse_uuid
 from graph.core.permissions import REFUSALS, refusal_of
 from graph.payments import paths
 from graph.rest.http import problem
@@ -34,20 +35,13 @@ def payment_document_routes() -> list[BaseRoute]:
     ]
 
 
-def _uuid(text: str | None) -> UUID | None:
-    try:
-        return UUID(str(text))
-    except ValueError:
-        return None
-
-
 async def _store(request: Request) -> tuple[UUID | None, Response | None]:
     """The store the caller may read billing documents of, or the refusal."""
     context = await build_context(request)
     if not context.principal.is_authenticated:
         return None, problem(401, "UNAUTHENTICATED", "Sign in: send Authorization: Bearer <access token>.")
     named = request.query_params.get("tenant")
-    tenant_id = _uuid(named) if named else context.tenant_id
+    tenant_id = parse_uuid(named) if named else context.tenant_id
     if named and tenant_id is None:
         return None, problem(404, "NOT_FOUND", "Store not found.", field="tenant")
     refusal = refusal_of(context.principal, tenant_id, "billing", "read")
@@ -74,7 +68,7 @@ async def receipt(request: Request) -> Response:
     tenant_id, refusal = await _store(request)
     if refusal is not None or tenant_id is None:
         return refusal or problem(422, "TENANT_REQUIRED", REFUSALS["TENANT_REQUIRED"])
-    top_up_id = _uuid(request.path_params["top_up_id"])
+    top_up_id = parse_uuid(request.path_params["top_up_id"])
     try:
         if top_up_id is None:
             raise NotFound("Top-up")
