@@ -9,7 +9,10 @@
   within :data:`LEASE` and the next job looks up the chunk it left (an unknown outcome).
 - ``dispatch_sending_stores`` (cron, every few seconds): a dispatch job for every store with a sending
   campaign — a lost wake-up, a killed worker's job or a flushed Redis loses nothing, it is only later.
-- :func:`enqueue_dispatch`: the wake-up campaigns calls after a launch or a resume.
+  A store whose campaigns wait for a moment (quiet hours, their window, an SMS account to retry) rests
+  until then: its dispatch is deferred to that moment, and the cron leaves it alone meanwhile (a Redis
+  key that expires at the moment, so a flushed Redis only brings the cron's check back).
+- :func:`enqueue_dispatch`: the wake-up campaigns calls after a launch or a resume; it ends a rest.
 
 After each chunk the job publishes live notices: the campaign's channel, and the store's monitor with the
 messages it sent.
@@ -45,6 +48,7 @@ HEARTBEAT: Final = timedelta(seconds=1)
 ACCOUNT_RETRY: Final = timedelta(minutes=1)
 CRON_SECONDS: Final = frozenset(range(0, 60, 3))
 LEASE_PREFIX: Final = "revisit:campaign-dispatch:"
+REST_PREFIX: Final = "revisit:campaign-dispatch-rest:"
 
 _RENEW: Final = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
@@ -107,6 +111,7 @@ def dispatch_job_id(tenant_id: UUID | str, kind: str, at: float | None = None) -
 
 async def enqueue_dispatch(queue: ArqRedis, tenant_id: UUID) -> None:
     """Wake the store's dispatch (a launch, a resume). One job per store sends at a time: its fair share."""
+    await queue.delete(REST_PREFIX + str(tenant_id))
     await queue.enqueue_job("dispatch_campaigns", str(tenant_id), _job_id=dispatch_job_id(tenant_id, "wake"))
 
 
@@ -149,21 +154,28 @@ async def dispatch_campaigns(ctx: dict[str, Any], tenant_id: str) -> str:
 
 
 async def _later(redis: ArqRedis, tenant_id: UUID, at: datetime) -> None:
+    """Dispatch the store again at ``at``, and let it rest until then (see the module docstring)."""
     await redis.enqueue_job(
         "dispatch_campaigns",
         str(tenant_id),
         _job_id=dispatch_job_id(tenant_id, "at", at.timestamp()),
         _defer_until=at,
     )
+    rest = at - datetime.now(UTC)
+    if rest > timedelta(0):
+        await redis.set(REST_PREFIX + str(tenant_id), at.isoformat(), px=max(1, _ms(rest)))
 
 
 async def dispatch_sending_stores(ctx: dict[str, Any]) -> int:
-    """Cron: a dispatch job for every store with a sending campaign (the lease lets one of them send)."""
-    stores = await stores_sending()
+    """Cron: a dispatch job for every store with a sending campaign that is not resting until a moment of
+    its own (the lease lets one of the jobs send)."""
+    redis: ArqRedis = ctx["redis"]
+    sending = await stores_sending()
+    resting = await redis.mget([REST_PREFIX + str(tenant_id) for tenant_id in sending]) if sending else []
+    stores = [tenant_id for tenant_id, rest in zip(sending, resting, strict=True) if rest is None]
     for tenant_id in stores:
-        await ctx["redis"].enqueue_job(
-            "dispatch_campaigns", str(tenant_id), _job_id=dispatch_job_id(tenant_id, "cron")
-        )
+        job_id = dispatch_job_id(tenant_id, "cron")
+        await redis.enqueue_job("dispatch_campaigns", str(tenant_id), _job_id=job_id)
     return len(stores)
 
 

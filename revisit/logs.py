@@ -34,7 +34,7 @@ def truncate_long_values(
     return event_dict
 
 
-QUIET_CRONS = ("cron:poll_journeys",)
+QUIET_CRONS = ("cron:poll_journeys", "cron:dispatch_sending_stores", "cron:launch_due_campaigns")
 """Crons that tick every few seconds as a safety net for lost wake-ups: the jobs they start are logged,
 their own start and finish lines (arq's, at INFO) are not."""
 

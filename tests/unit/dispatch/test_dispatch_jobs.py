@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from arq.connections import ArqRedis
@@ -15,7 +16,12 @@ from domain.campaigns.models import Campaign
 from domain.messaging.kavenegar import KavenegarProvider
 from domain.messaging.models import OutboundMessage
 from domain.tenancy.models import Tenant
-from jobs.campaign_dispatch import DispatchLease, dispatch_campaigns, dispatch_sending_stores
+from jobs.campaign_dispatch import (
+    DispatchLease,
+    dispatch_campaigns,
+    dispatch_sending_stores,
+    enqueue_dispatch,
+)
 from jobs.messaging import reconcile_messages
 from revisit import live
 from tests.support.kavenegar_server import KavenegarServer, running_kavenegar
@@ -163,3 +169,30 @@ async def test_a_lease_is_one_holders_until_released(db: None, redis: ArqRedis) 
     await first.release()  # not its lease any more
     assert second.held and await redis.get(second.key) == second.token.encode()
     await second.release()
+
+
+async def test_a_store_waiting_for_its_window_rests_from_the_cron_until_a_wake_up(
+    db: None, redis: ArqRedis, provider: KavenegarProvider
+) -> None:
+    """Proves a store whose campaign waits for its quiet hours to end gets one dispatch deferred to the
+    opening and no cron dispatch meanwhile (the cron would otherwise start a job every few seconds that
+    only finds the window closed), and that a wake-up (a launch, a resume) ends the rest."""
+    # given: a sending campaign whose store is in quiet hours now
+    waiting = await launched_campaign(recipients=3)
+    tenant = waiting.tenant
+    hour = datetime.now(UTC).astimezone(ZoneInfo(tenant.timezone)).hour
+    tenant.quiet_hours_start, tenant.quiet_hours_end = hour * 60, (hour + 2) % 24 * 60
+    await tenant.save()
+    await redis.flushdb()
+    # when: its dispatch runs and finds the window closed, then the cron ticks
+    await dispatch_campaigns({"redis": redis, "sms_provider": provider}, str(tenant.id))
+    deferred = await queued_jobs(redis)
+    count = await dispatch_sending_stores({"redis": redis})
+    # then
+    assert deferred == ["dispatch_campaigns"] and count == 0
+    assert await queued_jobs(redis) == ["dispatch_campaigns"]
+    assert await statuses(waiting.campaign.id) == {"queued": 3}
+    # when: a wake-up comes
+    await enqueue_dispatch(redis, tenant.id)
+    # then: the cron sees the store again
+    assert await dispatch_sending_stores({"redis": redis}) == 1
