@@ -52,7 +52,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
 from bench import baseline
-from bench.bench_cashback_journey import _urls
+from bench.databases import BENCH_DIR, recreated_urls
 from bench.scale_store import write_store
 from domain.automation import service as journeys
 from domain.billing import wallet
@@ -66,7 +66,6 @@ from jobs.queue import QUEUE_NAME, enqueue_ingest
 from revisit import database
 from tests.support.kavenegar_server import KavenegarServer
 
-BENCH_DIR = Path(".revisit/bench")
 API_KEY = "bench-campaign-kavenegar-key"
 LINE = "10008663"
 TARGET_SECONDS = 30.0
@@ -368,11 +367,11 @@ async def _bare(base_url: str, messages: int, concurrency: int) -> float:
 
 
 async def run(customers: int, kills: int, latency: float, limit: float) -> str:
-    database_url, redis_url = await _urls()
+    database_url, redis_url = await recreated_urls("revisit_bench")
     await database.migrate(database_url)
     await database.close()
     await database.init(database_url)
-    BENCH_DIR.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before anything is timed
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     connection = await asyncpg.connect(database_url)
     kavenegar = KavenegarServer(API_KEY, latency=latency, max_batch=200)
     kavenegar.start()

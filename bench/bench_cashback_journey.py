@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
@@ -42,7 +41,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
@@ -51,14 +49,14 @@ from arq.connections import RedisSettings
 
 from bench import baseline
 from bench.bench_processing import _prefill as prefill
+from bench.databases import BENCH_DIR, recreated_urls
 from bench.synthetic import generate
 from domain.automation import service as journeys
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
 from jobs.queue import QUEUE_NAME, enqueue_ingest
-from revisit import database, embedded
+from revisit import database
 
-BENCH_DIR = Path(".revisit/bench")
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 END = datetime(2026, 11, 1, tzinfo=UTC)
 TARGET_SECONDS = 10.0
@@ -132,31 +130,6 @@ class Progress:
     sent: float | None = None
     finished: float | None = None
     last: dict[str, int] = field(default_factory=dict)
-
-
-async def _urls() -> tuple[str, str]:
-    database_url = os.environ.get("REVISIT_BENCH_DATABASE_URL")
-    if database_url:
-        await _recreate(database_url)
-    else:
-        embedded.postgres_url(BENCH_DIR, database="postgres")
-        embedded.postgres_server(BENCH_DIR).psql('DROP DATABASE IF EXISTS "revisit_bench" WITH (FORCE);')
-        database_url = embedded.postgres_url(BENCH_DIR, database="revisit_bench")
-    return database_url, os.environ.get("REVISIT_BENCH_REDIS_URL") or embedded.redis_url(BENCH_DIR)
-
-
-async def _recreate(database_url: str) -> None:
-    """Drop and create the benchmark's database (named by the URL) through the server's postgres db."""
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SystemExit(f"refusing to recreate a database named {name!r}")
-    connection = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
 
 
 def completed_orders(orders: int, seed: int) -> list[dict[str, Any]]:
@@ -261,7 +234,7 @@ def _seconds(value: float | None) -> str:
 
 
 async def run(orders: int, seed: int, limit: float, prior: int) -> str:
-    database_url, redis_url = await _urls()
+    database_url, redis_url = await recreated_urls("revisit_bench")
     await database.migrate(database_url)
     await database.close()
     await database.init(database_url)
@@ -287,7 +260,7 @@ async def run(orders: int, seed: int, limit: float, prior: int) -> str:
         }
         queue = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE_NAME)
         await queue.flushdb()
-        BENCH_DIR.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - absent with the environment's services
+        BENCH_DIR.mkdir(parents=True, exist_ok=True)
         log = (BENCH_DIR / "cashback-worker.log").open("w")
         worker = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is timed
             [str(Path(sys.executable).with_name("revisit")), "worker"],

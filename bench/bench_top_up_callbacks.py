@@ -26,31 +26,29 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import statistics
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
-import asyncpg
 import httpx
 from tortoise.transactions import in_transaction
 
+from bench.databases import recreated_urls
 from domain.billing.models import WalletEntry
 from domain.payments import topups
 from domain.payments.zarinpal import ZarinpalGateway
 from domain.tenancy import service as tenancy
 from domain.tenancy.models import Tenant
-from revisit import database, embedded
+from revisit import database
 from revisit.services import ServiceUrls
 from tests.support.live_revisit import RevisitServer
 from tests.support.zarinpal_server import ZarinpalServer
 
-BENCH_DIR = Path(".revisit/bench")
 DATABASE = "revisit_bench_top_ups"
 AMOUNT = 500_000
 SECRET = "bench-top-up-callbacks-" + "s" * 32
@@ -66,31 +64,6 @@ class Round:
     verifies: int
     verify_seconds: float
     healthz_seconds: float
-
-
-async def _urls() -> tuple[str, str]:
-    database_url = os.environ.get("REVISIT_BENCH_DATABASE_URL")
-    if database_url:
-        await _recreate(database_url)
-    else:
-        embedded.postgres_url(BENCH_DIR, database="postgres")
-        embedded.postgres_server(BENCH_DIR).psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE);')
-        database_url = embedded.postgres_url(BENCH_DIR, database=DATABASE)
-    return database_url, os.environ.get("REVISIT_BENCH_REDIS_URL") or embedded.redis_url(BENCH_DIR)
-
-
-async def _recreate(database_url: str) -> None:
-    """Drop and create the benchmark's database (named by the URL) through the server's postgres db."""
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
-        raise SystemExit(f"refusing to recreate a database named {name!r}")
-    connection = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
 
 
 async def _at_once(
@@ -179,7 +152,7 @@ async def _round(
 
 
 async def run(authorities: int, callbacks: int, repetitions: int) -> str:
-    database_url, redis_url = await _urls()
+    database_url, redis_url = await recreated_urls(DATABASE)
     await database.migrate(database_url)
     await database.close()
     await database.init(database_url)
