@@ -292,21 +292,9 @@ class KavenegarServer:
 
     async def _send(self, request: Request) -> Response:
         fields = await _fields(request)
-        with self._lock:
-            self.attempts.append(fields)
-            scripted = self._script.popleft() if self._script else None
-        if scripted is not None and scripted.status is not None:
-            if scripted.body is not None:
-                return Response(scripted.body, status_code=scripted.status, media_type="text/html")
-            return _error(scripted.status, scripted.message)
-        if scripted is not None and scripted.lose:
-            await asyncio.sleep(scripted.stall)
-            return _error(500)
-        if request.path_params["api_key"] != self.api_key:
-            return _error(403)
-        if request.method not in ("GET", "POST"):
-            return _error(405)
-
+        stall, refusal = await self._attempt(request, fields)
+        if refusal is not None:
+            return refusal
         refusal = self._validate(fields)
         if refusal is not None:
             return _error(refusal)
@@ -320,28 +308,17 @@ class KavenegarServer:
             [sender] * len(receptors),
             list(localids) or [None] * len(receptors),
         )
-        await asyncio.sleep(self.latency + (scripted.stall if scripted is not None else 0.0))
-        return JSONResponse({"return": {"status": 200, "message": MESSAGES[200]}, "entries": entries})
+        await asyncio.sleep(self.latency + stall)
+        return _ok(entries)
 
     async def _send_array(self, request: Request) -> Response:
         try:
             fields = await _fields(request)
         except ClientDisconnect:  # the client died while sending (a killed worker): nothing arrived
             return Response(status_code=400)
-        with self._lock:
-            self.attempts.append(fields)
-            scripted = self._script.popleft() if self._script else None
-        if scripted is not None and scripted.status is not None:
-            if scripted.body is not None:
-                return Response(scripted.body, status_code=scripted.status, media_type="text/html")
-            return _error(scripted.status, scripted.message)
-        if scripted is not None and scripted.lose:
-            await asyncio.sleep(scripted.stall)
-            return _error(500)
-        if request.path_params["api_key"] != self.api_key:
-            return _error(403)
-        if request.method not in ("GET", "POST"):
-            return _error(405)
+        stall, refusal = await self._attempt(request, fields)
+        if refusal is not None:
+            return refusal
         arrays = _arrays(fields)
         if isinstance(arrays, int):
             return _error(arrays)
@@ -357,8 +334,28 @@ class KavenegarServer:
             (senders * count if len(senders) == 1 else senders) or [""] * count,
             list(localids) or [None] * count,
         )
-        await asyncio.sleep(self.latency + (scripted.stall if scripted is not None else 0.0))
+        await asyncio.sleep(self.latency + stall)
         return _ok(entries)
+
+    async def _attempt(self, request: Request, fields: dict[str, str]) -> tuple[float, Response | None]:
+        """Record a ``send``/``sendarray`` attempt: the scripted stall to wait after delivering, and the
+        answer a script, a wrong key or a wrong method gives instead of the real one."""
+        with self._lock:
+            self.attempts.append(fields)
+            scripted = self._script.popleft() if self._script else None
+        if scripted is not None and scripted.status is not None:
+            if scripted.body is not None:
+                return 0.0, Response(scripted.body, status_code=scripted.status, media_type="text/html")
+            return 0.0, _error(scripted.status, scripted.message)
+        if scripted is not None and scripted.lose:
+            await asyncio.sleep(scripted.stall)
+            return scripted.stall, _error(500)
+        stall = scripted.stall if scripted is not None else 0.0
+        if request.path_params["api_key"] != self.api_key:
+            return stall, _error(403)
+        if request.method not in ("GET", "POST"):
+            return stall, _error(405)
+        return stall, None
 
     async def _scripted(
         self, request: Request, calls: list[dict[str, str]]
