@@ -75,10 +75,7 @@ async def schedule(*, tenant_id: UUID, campaign_id: UUID, at: datetime, now: dat
         campaign = await locked(connection, tenant_id, campaign_id)
         if campaign.status == SCHEDULED and campaign.scheduled_at == moment:
             return campaign
-        if campaign.status != "draft":
-            raise DomainError(
-                "INVALID_STATE", f"A {campaign.status} campaign cannot be scheduled.", field="id"
-            )
+        check_move(campaign, SCHEDULED)
         await service.validated(tenant_id=tenant_id, draft=service.draft_of(campaign), now=now)
         campaign.status, campaign.scheduled_at = SCHEDULED, moment
         await campaign.save(using_db=connection, update_fields=["status", "scheduled_at"])
