@@ -35,8 +35,6 @@ from domain.errors import DomainError
 logger = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "revisit:live"
-MONITOR_COUNTS = ("events_received", "events_processed", "events_failed", "messages_sent")
-"""What the event monitor counts; a publish may carry any of them."""
 PUBLISH_TIMEOUT_SECONDS = 1.0
 """A publish waits this long for Redis at most: a stalled Redis must not stall the work being reported."""
 CONFIRM_SECONDS = 5.0
