@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -57,7 +56,7 @@ def origin_key(campaign_id: UUID, customer_id: UUID) -> str:
 def local_moment(value: datetime, tenant: Tenant) -> datetime:
     """A moment the owner wrote: a wall time without offset is read in the store's time zone."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=ZoneInfo(tenant.timezone)).astimezone(UTC)
+        return value.replace(tzinfo=policy.zone(tenant)).astimezone(UTC)
     return value.astimezone(UTC)
 
 
