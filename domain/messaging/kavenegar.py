@@ -176,25 +176,7 @@ class KavenegarProvider(HttpProvider):
         if sender:
             form["sender"] = sender
         masked = mask_phone(receptor)
-        try:
-            response = await self._post("sms/send", form)
-        except _NOT_SENT as exc:
-            logger.warning("Kavenegar unreachable sending %s to %s: %s", local_id, masked, self._redact(exc))
-            raise RetryableSendError(
-                f"Could not reach Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
-            ) from None
-        except httpx.TimeoutException as exc:
-            logger.warning("Kavenegar timed out sending %s to %s; outcome unknown", local_id, masked)
-            raise OutcomeUnknownError(
-                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__}); it may have "
-                "taken the message."
-            ) from None
-        except httpx.TransportError as exc:
-            logger.warning("Kavenegar cut off sending %s to %s: %s", local_id, masked, self._redact(exc))
-            raise OutcomeUnknownError(
-                f"Kavenegar's answer was cut off ({type(exc).__name__}); it may have taken the message."
-            ) from None
-
+        response = await self._sending("sms/send", form, label=f"{local_id} to {masked}", what="the message")
         code, text, entries = _read(response)
         if code != 200:
             error = _classify(code, text)
@@ -261,25 +243,9 @@ class KavenegarProvider(HttpProvider):
         }
         if batch[0].sender:
             form["sender"] = json.dumps([item.sender for item in batch])
-        try:
-            response = await self._post("sms/sendarray", form)
-        except _NOT_SENT as exc:
-            logger.warning("Kavenegar unreachable sending a batch of %d: %s", len(batch), self._redact(exc))
-            raise RetryableSendError(
-                f"Could not reach Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
-            ) from None
-        except httpx.TimeoutException as exc:
-            logger.warning("Kavenegar timed out sending a batch of %d; outcome unknown", len(batch))
-            raise OutcomeUnknownError(
-                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__}); it may have "
-                "taken the messages."
-            ) from None
-        except httpx.TransportError as exc:
-            logger.warning("Kavenegar cut off sending a batch of %d: %s", len(batch), self._redact(exc))
-            raise OutcomeUnknownError(
-                f"Kavenegar's answer was cut off ({type(exc).__name__}); it may have taken the messages."
-            ) from None
-
+        response = await self._sending(
+            "sms/sendarray", form, label=f"a batch of {len(batch)}", what="the messages"
+        )
         code, text, entries = _read(response)
         if code in MESSAGE_CODES or (code == TOO_MANY and len(batch) > 1):
             if len(batch) == 1:
@@ -335,6 +301,28 @@ class KavenegarProvider(HttpProvider):
                 )
             )
         return messages
+
+    async def _sending(self, method: str, form: dict[str, str], *, label: str, what: str) -> httpx.Response:
+        """Post a send call (``label`` names it in logs, ``what`` in errors): a request that never left is
+        retryable, one whose answer was lost an unknown outcome."""
+        try:
+            return await self._post(method, form)
+        except _NOT_SENT as exc:
+            logger.warning("Kavenegar unreachable sending %s: %s", label, self._redact(exc))
+            raise RetryableSendError(
+                f"Could not reach Kavenegar ({type(exc).__name__}: {self._redact(exc)})."
+            ) from None
+        except httpx.TimeoutException as exc:
+            logger.warning("Kavenegar timed out sending %s; outcome unknown", label)
+            raise OutcomeUnknownError(
+                f"Kavenegar did not answer within {self.timeout:g}s ({type(exc).__name__}); it may have "
+                f"taken {what}."
+            ) from None
+        except httpx.TransportError as exc:
+            logger.warning("Kavenegar cut off sending %s: %s", label, self._redact(exc))
+            raise OutcomeUnknownError(
+                f"Kavenegar's answer was cut off ({type(exc).__name__}); it may have taken {what}."
+            ) from None
 
     async def _post(self, method: str, form: dict[str, str]) -> httpx.Response:
         return await self._client.post(
