@@ -25,7 +25,7 @@ without one it opens its own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -107,8 +107,7 @@ async def lock(connection: BaseDBAsyncClient, tenant_id: UUID) -> WalletBalance:
         rows = await connection.execute_query_dict(_LOCK, [tenant_id])
         if not rows:
             raise NotFound("Store", field="tenantId")
-    balance, reserved = int(rows[0]["balance"]), int(rows[0]["reserved"])
-    return WalletBalance(balance=balance, reserved=reserved, available=balance - reserved)
+    return _sums(rows[0])
 
 
 async def balance(tenant_id: UUID, *, connection: BaseDBAsyncClient | None = None) -> WalletBalance:
@@ -123,8 +122,7 @@ async def balance(tenant_id: UUID, *, connection: BaseDBAsyncClient | None = Non
     )
     if not rows:
         return WalletBalance(balance=0, reserved=0, available=0)
-    amount, reserved = int(rows[0]["balance"]), int(rows[0]["reserved"])
-    return WalletBalance(balance=amount, reserved=reserved, available=amount - reserved)
+    return _sums(rows[0])
 
 
 async def top_up(
@@ -425,6 +423,11 @@ async def ledger_sums(tenant_id: UUID, *, connection: BaseDBAsyncClient | None =
     """The wallet's sums recomputed from the ledger alone (not the cached row): what an audit compares."""
     conn = connection or connections.get("default")
     [row] = await conn.execute_query_dict(_SUMS, [tenant_id])
+    return _sums(row)
+
+
+def _sums(row: Mapping[str, Any]) -> WalletBalance:
+    """A row's ``balance`` and ``reserved``, and the available amount they leave."""
     amount, reserved = int(row["balance"]), int(row["reserved"])
     return WalletBalance(balance=amount, reserved=reserved, available=amount - reserved)
 
