@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.billing.models import WalletEntry
 from revisit.settings import Settings
-from tests.support.factories import TEST_SECRET
+from tests.support.factories import TEST_SECRET, Owner
 from tests.support.stripe_server import StripeServer
 from tests.support.zarinpal_server import ZarinpalServer
 
@@ -44,3 +45,18 @@ def settings(tmp_path: Path, zarinpal: ZarinpalServer, stripe_api: StripeServer)
         payment_timeout_seconds=2.0,
         max_requests_in_flight=200,  # the concurrent callbacks below are not turned away as overload
     )
+
+
+async def credits(owner: Owner) -> int:
+    """The wallet credits of top-ups (a test store may hold other funds)."""
+    return await WalletEntry.filter(
+        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
+    ).count()
+
+
+async def credited(owner: Owner) -> int:
+    """Rials the store's top-ups credited."""
+    rows = await WalletEntry.filter(
+        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
+    ).values_list("amount", flat=True)
+    return sum(int(amount) for amount in rows)  # type: ignore[arg-type]

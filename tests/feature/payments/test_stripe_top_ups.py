@@ -8,9 +8,8 @@ import time
 from typing import Any
 from uuid import UUID
 
-from domain.billing.models import WalletEntry
 from domain.payments.models import TopUp
-from tests.feature.payments.conftest import EUR_RATE
+from tests.feature.payments.conftest import EUR_RATE, credited, credits
 from tests.support.api import ApiClient
 from tests.support.factories import Owner, make_owner
 from tests.support.stripe_server import StripeServer, sign
@@ -44,21 +43,6 @@ async def post(client: ApiClient, body: bytes, signature: str | None) -> Any:
     if signature is not None:
         headers["Stripe-Signature"] = signature
     return await client.http.post(WEBHOOK, content=body, headers=headers)
-
-
-async def credits(owner: Owner) -> int:
-    """The wallet credits of top-ups (a test store may hold other funds)."""
-    return await WalletEntry.filter(
-        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
-    ).count()
-
-
-async def credited(owner: Owner) -> int:
-    """Rials the store's top-ups credited."""
-    rows = await WalletEntry.filter(
-        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
-    ).values_list("amount", flat=True)
-    return sum(int(amount) for amount in rows)  # type: ignore[arg-type]
 
 
 def session_of(stripe_api: StripeServer) -> str:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from uuid import UUID
 
 from domain.billing import wallet
-from domain.billing.models import WalletEntry
 from domain.payments.models import TopUp
+from tests.feature.payments.conftest import credited, credits
 from tests.support.api import ApiClient
 from tests.support.factories import Owner, make_owner
 from tests.support.zarinpal_server import ZarinpalServer
@@ -43,21 +43,6 @@ async def paid_at_zarinpal(client: ApiClient, owner: Owner, zarinpal: ZarinpalSe
     payload = await start(client, owner)
     authority = payload["paymentUrl"].rsplit("/", 1)[1]
     return payload["topUp"]["id"], path_of(zarinpal.pay(authority))
-
-
-async def credits(owner: Owner) -> int:
-    """The wallet credits of top-ups (a test store may hold other funds)."""
-    return await WalletEntry.filter(
-        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
-    ).count()
-
-
-async def credited(owner: Owner) -> int:
-    """Rials the store's top-ups credited."""
-    rows = await WalletEntry.filter(
-        tenant_id=owner.tenant.id, kind="top_up", idempotency_key__startswith="top-up:"
-    ).values_list("amount", flat=True)
-    return sum(int(amount) for amount in rows)  # type: ignore[arg-type]
 
 
 async def test_starting_a_top_up_answers_zarinpals_start_pay_page(
