@@ -99,11 +99,8 @@ async def send_chunk(
     if unknown:
         fresh += await _look_up(unknown, route=route, gate=gate, outcomes=outcomes, now=moment)
 
-    def item(message: Claimed) -> BatchMessage:
-        return BatchMessage(str(message.id), message.phone, message.body, route.sender)
-
     batches = [
-        [item(message) for message in fresh[start : start + provider.batch_size]]
+        [_item(message, route) for message in fresh[start : start + provider.batch_size]]
         for start in range(0, len(fresh), provider.batch_size)
     ]
 
@@ -122,6 +119,10 @@ async def send_chunk(
     return outcomes
 
 
+def _item(message: Claimed, route: Route) -> BatchMessage:
+    return BatchMessage(str(message.id), message.phone, message.body, route.sender)
+
+
 async def _look_up(
     unknown: Sequence[Claimed], *, route: Route, gate: asyncio.Semaphore, outcomes: Outcomes, now: datetime
 ) -> list[Claimed]:
@@ -135,7 +136,7 @@ async def _look_up(
 
     async def one(group: Sequence[Claimed]) -> list[Claimed]:
         since = min(message.outcome_unknown_at or now for message in group)
-        items = [BatchMessage(str(m.id), m.phone, m.body, route.sender) for m in group]
+        items = [_item(message, route) for message in group]
         try:
             async with gate:
                 found = await provider.look_up_batch(items, sent_after=since)
