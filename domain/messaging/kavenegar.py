@@ -372,23 +372,16 @@ def _looked_up(entry: dict[str, Any]) -> LookupResult:
 
 
 def _batch_outcome(item: BatchMessage, entry: object) -> BatchOutcome:
-    """One message's outcome from its ``sendarray`` entry."""
+    """One message's outcome from its ``sendarray`` entry, read as ``send``'s entry is."""
     if not isinstance(entry, dict):
         return BatchOutcome(item.local_id, "retry", reason="Kavenegar's entry for it was unreadable.")
-    message_id = _message_id(entry)
-    status = entry.get("status")
-    if message_id is None:
+    if _message_id(entry) is None:
         return BatchOutcome(item.local_id, "retry", reason="Kavenegar returned no message id for it.")
-    if isinstance(status, int) and status in _ENTRY_FAILED:
-        return BatchOutcome(
-            item.local_id,
-            "failed",
-            reason=f"Kavenegar message {message_id} is final with status {status}: "
-            f"{entry.get('statustext', '')}",
-            code=status,
-        )
-    state = _ENTRY_STATUS.get(status, "queued") if isinstance(status, int) else "queued"
-    return BatchOutcome(item.local_id, "taken", message_id, state)
+    try:
+        result = _result_from([entry])
+    except PermanentSendError as error:  # the entry is final with a failure status
+        return BatchOutcome(item.local_id, "failed", reason=error.reason, code=error.code)
+    return BatchOutcome(item.local_id, "taken", result.provider_message_id, result.status)
 
 
 def _message_id(entry: dict[str, Any]) -> str | None:
