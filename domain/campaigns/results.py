@@ -154,10 +154,10 @@ async def campaign_results(*, tenant_id: UUID, campaign_id: UUID) -> CampaignRes
     """The campaign's results now; ``NOT_FOUND`` for another store's id. Before launch every figure
     is zero."""
     campaign = await get(tenant_id=tenant_id, campaign_id=campaign_id)
-    progress = await campaign_progress(tenant_id=tenant_id, campaign_id=campaign_id)
     empty = GroupResults(0, 0, 0, 0)
     if campaign.launched_at is None:
         return CampaignResults(0, 0, 0, 0, 0, 0, 0, 0, empty, empty, None)
+    progress = await campaign_progress(tenant_id=tenant_id, campaign_id=campaign_id)
     ends = _window_end(campaign)
     connection = connections.get("default")
     at = campaign.launched_at
