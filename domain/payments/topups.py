@@ -27,6 +27,7 @@ from typing import Final, Literal
 from uuid import UUID, uuid4
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
 
 from domain.billing import wallet
 from domain.errors import DomainError, NotFound
@@ -240,10 +241,7 @@ async def settle(
     "not paid" cancels rather than fails. ``patient``: the payer may still be paying (an owner's check,
     not a callback), so "not paid" leaves it pending. Runs in the caller's transaction.
     """
-    query = TopUp.filter(id=top_up_id)
-    if tenant_id is not None:
-        query = query.filter(tenant_id=tenant_id)
-    top_up = await query.using_db(connection).select_for_update().first()
+    top_up = await _named(top_up_id, tenant_id).using_db(connection).select_for_update().first()
     if top_up is None:
         raise NotFound("Top-up")
     if authority is not None and authority != top_up.authority:
@@ -285,10 +283,7 @@ async def already_settled(
 ) -> TopUp | None:
     """The top-up when it is no longer pending (read without a lock: a settled top-up never changes
     again), so a repeated callback answers without a transaction; None when :func:`settle` must decide."""
-    query = TopUp.filter(id=top_up_id)
-    if tenant_id is not None:
-        query = query.filter(tenant_id=tenant_id)
-    top_up = await query.first()
+    top_up = await _named(top_up_id, tenant_id).first()
     if (
         top_up is None
         or top_up.status == "pending"
@@ -296,6 +291,12 @@ async def already_settled(
     ):
         return None
     return top_up
+
+
+def _named(top_up_id: UUID, tenant_id: UUID | None) -> QuerySet[TopUp]:
+    """The top-up ``top_up_id``, of the store ``tenant_id`` when that is known."""
+    query = TopUp.filter(id=top_up_id)
+    return query if tenant_id is None else query.filter(tenant_id=tenant_id)
 
 
 async def fail(
