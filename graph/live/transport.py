@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -108,13 +109,7 @@ def live_context(websocket: WebSocket, base: Context) -> LiveContext:
     if hub is None:
         hub = state.live_hub = LiveHub(state.queue)
     return LiveContext(
-        principal=base.principal,
-        tenant_id=base.tenant_id,
-        queue=base.queue,
-        request_id=base.request_id,
-        settings=base.settings,
-        client_address=base.client_address,
-        wakeups=base.wakeups,
+        **{item.name: getattr(base, item.name) for item in fields(Context) if item.init},
         hub=hub,
         upgrade_authorization=websocket.headers.get("authorization"),
         upgrade_tenant=websocket.headers.get(TENANT_HEADER),
