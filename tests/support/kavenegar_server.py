@@ -460,12 +460,9 @@ class KavenegarServer:
         if not all(_IRANIAN_MOBILE.fullmatch(receptor) for receptor in receptors):
             return 411
         sender = fields.get("sender", "").strip()
-        if sender and (
-            not _SENDER_LINE.fullmatch(sender) or (self.lines is not None and sender not in self.lines)
-        ):
+        if sender and not self._line_allowed(sender):
             return 412
-        message = fields["message"]
-        if not message.strip() or len(message) > (612 if message.isascii() else 268):
+        if not _message_allowed(fields["message"]):
             return 413
         localids = _split(fields.get("localid", ""))
         if localids and len(localids) != len(receptors):
@@ -487,13 +484,15 @@ class KavenegarServer:
             return 419
         if not all(_IRANIAN_MOBILE.fullmatch(receptor) for receptor in receptors):
             return 411
-        for sender in senders:
-            if not _SENDER_LINE.fullmatch(sender) or (self.lines is not None and sender not in self.lines):
-                return 412
-        for message in messages:
-            if not message.strip() or len(message) > (612 if message.isascii() else 268):
-                return 413
+        if not all(self._line_allowed(sender) for sender in senders):
+            return 412
+        if not all(_message_allowed(message) for message in messages):
+            return 413
         return None
+
+    def _line_allowed(self, sender: str) -> bool:
+        """Whether ``sender`` is a line number (and one of ``lines``, when given)."""
+        return bool(_SENDER_LINE.fullmatch(sender)) and (self.lines is None or sender in self.lines)
 
     def _deliver(
         self,
@@ -589,6 +588,11 @@ def _arrays(fields: dict[str, str]) -> tuple[list[str], list[str], list[str], li
             return 400
         found.append([str(item) for item in value])
     return found[0], found[1], found[2], found[3]
+
+
+def _message_allowed(message: str) -> bool:
+    """Whether a text is neither empty nor too long (612 Latin / 268 other characters)."""
+    return bool(message.strip()) and len(message) <= (612 if message.isascii() else 268)
 
 
 def _split(value: str) -> list[str]:
