@@ -27,7 +27,6 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing import notices
-from domain.billing.wallet import unit_of_work
 from domain.tenancy.models import Tenant
 
 INSUFFICIENT_FUNDS: Final = "insufficient_funds"
@@ -98,8 +97,7 @@ async def funds_added(tenant_id: UUID, *, now: datetime | None = None) -> None:
 
 async def lift_if_paid(tenant_id: UUID, *, connection: BaseDBAsyncClient | None = None) -> bool:
     """Lift the hold if the available balance pays what was refused; whether it was lifted now."""
-    async with unit_of_work(connection) as conn:
-        rows = await conn.execute_query_dict(_LIFT, [tenant_id])
+    rows = await (connection or connections.get("default")).execute_query_dict(_LIFT, [tenant_id])
     return bool(rows)
 
 
