@@ -9,7 +9,7 @@
   low-balance sweep (one statement for every store), so nothing depends on a wake-up alone.
 - ``billing_renew`` (one store): renews its ended annual period from the wallet, once.
 
-Job ids only save work: ``funds:<tenant>:<unix minute>``, ``renew:<tenant>:<unix minute>``.
+Job ids only save work: ``funds:<tenant>:<unix second>``, ``renew:<tenant>:<unix minute>``.
 """
 
 from __future__ import annotations
